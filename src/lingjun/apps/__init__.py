@@ -1,0 +1,1 @@
+"""Django apps of the platform; each owns its tables, services and selectors."""
