@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# System packages the platform needs beyond Python, from Debian's archive:
+#   chromium       — browser tests (Playwright drives /usr/bin/chromium; no browser download)
+#   fonts-noto-cjk — Chinese glyphs in PDF documents and screenshots
+#   Java 17        — Spark (pyspark, local mode)
+# Installs what is missing when run as root with apt-get; otherwise says what to install.
+set -u
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "安装系统依赖：${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "缺少系统依赖：${missing[*]}（请以 root 运行 apt-get install ${missing[*]}；相关测试将被跳过）" >&2
+fi
+exit 0

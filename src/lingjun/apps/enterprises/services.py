@@ -1,0 +1,208 @@
+"""Writes to the pool: import (all-or-nothing), dossier updates, division seeding.
+
+Every change of a dossier goes through :func:`dossiers_apply`, which records who changed what,
+when, from which old value to which new value (:class:`ChangeRecord`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+
+from lingjun.apps.accounts.models import User
+from lingjun.apps.enterprises.models import (
+    ROW_MODELS,
+    ChangeRecord,
+    CreditEvent,
+    Division,
+    Enterprise,
+    ImportBatch,
+)
+from lingjun.apps.enterprises.selectors import dossiers_load, town_names
+from lingjun.dossier import divisions
+from lingjun.dossier.canonical import canonical_dossier, json_safe
+from lingjun.dossier.diff import diff_dossiers
+from lingjun.dossier.errors import DossierError
+from lingjun.dossier.excel import read_workbook
+from lingjun.dossier.jsonl import read_jsonl
+from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
+from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
+
+_BATCH = 2000
+_BASE_FIELDS = tuple(f.name for f in ENTERPRISE.fields if f.type != "int_list")
+
+FORMAT_NOT_SUPPORTED = "不支持的文件格式“{suffix}”：请上传 .jsonl（JSON Lines）或 .xlsx（Excel 模板）文件。"
+CREATED_LABEL = "新建企业档案"
+
+
+class ImportRefused(Exception):
+    """The file was refused whole; nothing was stored. ``errors`` lists every problem."""
+
+    def __init__(self, batch: ImportBatch, errors: Sequence[DossierError]) -> None:
+        super().__init__(f"文件有 {len(errors)} 处错误，已整体拒绝导入，数据库未作任何改动。")
+        self.batch = batch
+        self.errors = list(errors)
+
+
+@dataclass
+class ApplyResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    changes: int = 0
+
+
+def _enterprise_values(dossier: Mapping[str, Any]) -> dict[str, Any]:
+    credit = dossier.get("credit") or {}
+    values = {name: (credit if name in CREDIT_FIELDS else dossier).get(name) for name in _BASE_FIELDS}
+    if values.get("independent_legal_person") is None:
+        values["independent_legal_person"] = True
+    return values
+
+
+def _replace_rows(*, section_key: str, dossiers: Mapping[str, Mapping[str, Any]]) -> None:
+    """Replace the rows of one list section for the given enterprises."""
+    if not dossiers:
+        return
+    if section_key == "credit_events":
+        CreditEvent.objects.filter(enterprise_id__in=list(dossiers)).delete()
+        events = [
+            CreditEvent(enterprise_id=uscc, kind=kind, year=year)
+            for uscc, d in dossiers.items()
+            for list_field, kind in CREDIT_EVENT_FIELDS.items()
+            for year in (d.get("credit") or {}).get(list_field) or ()
+        ]
+        CreditEvent.objects.bulk_create(events, batch_size=_BATCH)
+        return
+    model = ROW_MODELS[section_key]
+    model.objects.filter(enterprise_id__in=list(dossiers)).delete()
+    rows = [model(enterprise_id=uscc, **row) for uscc, d in dossiers.items() for row in d.get(section_key) or ()]
+    model.objects.bulk_create(rows, batch_size=_BATCH)
+
+
+def _changed(old: Mapping[str, Any] | None, new: Mapping[str, Any], key: str) -> bool:
+    if old is None:
+        return True
+    if key == "credit_events":
+        return any((old.get("credit") or {}).get(f) != (new.get("credit") or {}).get(f) for f in CREDIT_EVENT_FIELDS)
+    return old.get(key) != new.get(key)
+
+
+@transaction.atomic
+def dossiers_apply(
+    *,
+    dossiers: Sequence[Mapping[str, Any]],
+    user: User | None,
+    source: str,
+    batch: ImportBatch | None = None,
+) -> ApplyResult:
+    """Upsert validated dossiers by USCC in one transaction, recording every change.
+
+    Sections of an enterprise that did not change are left untouched; a section that changed is
+    replaced whole (so re-importing the same file is idempotent and changes nothing).
+    """
+    new = {d["uscc"]: canonical_dossier(d) for d in dossiers}
+    old = dossiers_load(usccs=new.keys())
+    result = ApplyResult()
+    records: list[ChangeRecord] = []
+    for uscc, dossier in new.items():
+        before = old.get(uscc)
+        if before is None:
+            result.created.append(uscc)
+            records.append(ChangeRecord(uscc=uscc, path="", label=CREATED_LABEL, new={"name": dossier["name"]}))
+        elif before == dossier:
+            result.unchanged.append(uscc)
+        else:
+            result.updated.append(uscc)
+            records += [
+                ChangeRecord(uscc=uscc, path=c.path, label=c.label, old=c.old, new=c.new)
+                for c in diff_dossiers(before, dossier)
+            ]
+
+    Enterprise.objects.bulk_create(
+        [Enterprise(**_enterprise_values(new[u])) for u in result.created], batch_size=_BATCH
+    )
+    if result.updated:
+        existing = Enterprise.objects.in_bulk(result.updated, field_name="uscc")
+        for uscc in result.updated:
+            for name, value in _enterprise_values(new[uscc]).items():
+                setattr(existing[uscc], name, value)
+        Enterprise.objects.bulk_update(list(existing.values()), [*_BASE_FIELDS, "updated_at"], batch_size=_BATCH)
+
+    touched = result.created + result.updated
+    for key in (*(s.key for s in LIST_SECTIONS), "credit_events"):
+        changed = {u: new[u] for u in touched if _changed(old.get(u), new[u], key)}
+        _replace_rows(section_key=key, dossiers=changed)
+
+    ids = dict(Enterprise.objects.filter(uscc__in=touched).values_list("uscc", "id")) if touched else {}
+    for record in records:
+        record.enterprise_id = ids.get(record.uscc)
+        record.user = user
+        record.source = source
+        record.batch = batch
+    ChangeRecord.objects.bulk_create(records, batch_size=_BATCH)
+    result.changes = len(records)
+    return result
+
+
+def _parse(*, source: Path | IO[bytes], file_name: str, today: date) -> Any:
+    suffix = Path(file_name).suffix.lower()
+    towns = town_names() or None
+    if suffix == ".jsonl":
+        return read_jsonl(source, today=today, towns=towns)
+    if suffix == ".xlsx":
+        return read_workbook(source, today=today, towns=towns)
+    raise ValueError(FORMAT_NOT_SUPPORTED.format(suffix=suffix or file_name))
+
+
+def enterprises_import_file(
+    *, source: Path | IO[bytes], file_name: str, user: User | None, today: date
+) -> ImportBatch:
+    """Import a JSON Lines or Excel dossier file: all of it, or — on any error — none of it.
+
+    Raises :class:`ImportRefused` (with every error: sheet, row, column, value, what is expected)
+    after logging the refused batch; the pool is then unchanged.
+    """
+    fmt = Path(file_name).suffix.lower().lstrip(".")
+    parsed = _parse(source=source, file_name=file_name, today=today)
+    if parsed.errors:
+        batch = ImportBatch.objects.create(
+            file_name=file_name,
+            file_format=fmt,
+            user=user,
+            status=ImportBatch.Status.REFUSED,
+            errors=[{**json_safe(asdict(e)), "text": str(e)} for e in parsed.errors[:1000]],
+        )
+        raise ImportRefused(batch, parsed.errors)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            file_name=file_name, file_format=fmt, user=user, status=ImportBatch.Status.ACCEPTED
+        )
+        result = dossiers_apply(
+            dossiers=parsed.dossiers, user=user, source=ChangeRecord.Source.IMPORT, batch=batch
+        )
+        batch.created, batch.updated, batch.unchanged = (
+            len(result.created),
+            len(result.updated),
+            len(result.unchanged),
+        )
+        batch.save(update_fields=["created", "updated", "unchanged"])
+    return batch
+
+
+def divisions_seed() -> int:
+    """Load the packaged 镇街/园区 list into the editable table (existing names are kept)."""
+    known = set(Division.objects.values_list("name", flat=True))
+    new = [
+        Division(code=d.code, name=d.name, kind=d.kind, verified=d.verified)
+        for d in (*divisions.towns(), *divisions.parks())
+        if d.name not in known
+    ]
+    Division.objects.bulk_create(new)
+    return len(new)
+

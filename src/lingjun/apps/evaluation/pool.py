@@ -1,0 +1,104 @@
+"""The pool as the rules engine's input: one Ibis table per table of the table form.
+
+* SQLite pool (embedded default) → DuckDB attaches the database file read-only through the
+  packaged ``sqlite_scanner`` extension (no download) and evaluates there;
+* PostgreSQL pool → evaluated in PostgreSQL itself (``engine="postgres"``), or copied to DuckDB /
+  Spark as Arrow for the other engines.
+
+Columns are cast to the types of :data:`lingjun.dossier.tables.ARROW_SCHEMAS`, so the engine sees
+the same table form whatever the source. Nothing here loops over enterprises.
+"""
+
+from __future__ import annotations
+
+import glob
+from importlib.util import find_spec
+from typing import Any
+
+import duckdb
+import ibis
+import pyarrow as pa
+from django.conf import settings
+
+from lingjun.dossier.tables import ARROW_SCHEMAS
+
+NO_SQLITE_EXTENSION = (
+    "找不到 DuckDB 的 SQLite 扩展（duckdb-ext-sqlite 软件包）：请重新安装平台（make install）。"
+)
+
+
+def _cast(column: str, dtype: pa.DataType, *, from_sqlite: bool) -> str:
+    if pa.types.is_decimal(dtype):
+        # SQLite keeps decimals as REAL: round back to the 4 places the pool stores
+        inner = f"ROUND({column}, 4)" if from_sqlite else column
+        return f"CAST({inner} AS DECIMAL(20, 4)) AS {column}"
+    if pa.types.is_date(dtype):
+        return f"CAST({column} AS DATE) AS {column}"
+    if pa.types.is_boolean(dtype):
+        return f"CAST({column} AS BOOLEAN) AS {column}"
+    if pa.types.is_integer(dtype):
+        return f"CAST({column} AS INTEGER) AS {column}"
+    return column
+
+
+def select_sql(table: str, *, source: str = "", from_sqlite: bool = False) -> str:
+    """``SELECT`` of one pool table in the table form's columns and types."""
+    columns = ", ".join(_cast(f.name, f.type, from_sqlite=from_sqlite) for f in ARROW_SCHEMAS[table])
+    return f"SELECT {columns} FROM {source}lj_{table}"
+
+
+def _sqlite_extension() -> str:
+    spec = find_spec("duckdb_ext")
+    paths = list(spec.submodule_search_locations or []) if spec else []
+    version = duckdb.__version__
+    for base in paths:
+        found = glob.glob(f"{base}/extensions/v{version}/*/sqlite_scanner.duckdb_extension")
+        if found:
+            return found[0]
+    raise RuntimeError(NO_SQLITE_EXTENSION)
+
+
+def _database() -> dict[str, Any]:
+    return settings.DATABASES["default"]
+
+
+def pool_is_sqlite() -> bool:
+    return bool(_database()["ENGINE"].endswith("sqlite3"))
+
+
+def postgres_connection() -> Any:
+    """An Ibis PostgreSQL backend on the pool's database."""
+    db = _database()
+    return ibis.postgres.connect(
+        host=db.get("HOST") or "localhost",
+        port=int(db.get("PORT") or 5432),
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        database=db["NAME"],
+    )
+
+
+def duckdb_tables_from_sqlite(con: Any) -> dict[str, ibis.Table]:
+    """Attach the SQLite pool to an Ibis DuckDB backend and expose the table form."""
+    con.raw_sql(f"LOAD '{_sqlite_extension()}'")
+    con.raw_sql(f"ATTACH '{_database()['NAME']}' AS lj_pool (TYPE sqlite, READ_ONLY)")
+    return {name: con.sql(select_sql(name, source="lj_pool.", from_sqlite=True)) for name in ARROW_SCHEMAS}
+
+
+def postgres_tables(con: Any) -> dict[str, ibis.Table]:
+    """The table form as views over the pool's own PostgreSQL tables (evaluated in-database)."""
+    return {name: con.sql(select_sql(name)) for name in ARROW_SCHEMAS}
+
+
+def pool_arrow() -> dict[str, pa.Table]:
+    """The whole pool as Arrow tables (to hand to Spark, or DuckDB over a PostgreSQL pool)."""
+    if pool_is_sqlite():
+        con = ibis.duckdb.connect()
+        tables = duckdb_tables_from_sqlite(con)
+    else:
+        con = postgres_connection()
+        tables = postgres_tables(con)
+    try:
+        return {name: t.to_pyarrow().cast(ARROW_SCHEMAS[name]) for name, t in tables.items()}
+    finally:
+        con.disconnect()

@@ -1,0 +1,217 @@
+"""The ``lingjun`` command line (Typer + Rich). Each command parses, calls one service, prints.
+
+Every command that touches the pool honours ``DATABASE_URL`` (default: the embedded SQLite file
+under ``LINGJUN_HOME``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="领军：武清区创新型企业领军计划管理平台命令行。", no_args_is_help=True, add_completion=False
+)
+console = Console()
+err = Console(stderr=True)
+
+DEFAULT_DEMO_ENTERPRISES = 3000
+DEFAULT_SEED = 2019
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lingjun.settings")
+    import django
+
+    django.setup()
+
+
+def _today() -> date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _data_year(today: date) -> int:
+    """The last complete data year: figures of year Y are filed in Y+1."""
+    return today.year - 1
+
+
+@app.command()
+def migrate() -> None:
+    """创建或升级数据库表结构，并载入镇街园区名录。"""
+    _django()
+    from django.core.management import call_command
+
+    from lingjun.apps.enterprises.services import divisions_seed
+
+    call_command("migrate", interactive=False, verbosity=0)
+    added = divisions_seed()
+    console.print(f"数据库已就绪（新增镇街园区 {added} 个）。")
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Annotated[Path, typer.Option("--out", help="输出文件：.jsonl 或 .xlsx")],
+    enterprises: Annotated[int, typer.Option("--enterprises", min=1, help="企业数量")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = DEFAULT_SEED,
+    year: Annotated[int | None, typer.Option("--year", help="最近完整数据年度（默认：去年）")] = None,
+) -> None:
+    """生成确定性的模拟武清区企业档案（演示与测试用）。"""
+    from lingjun.dossier.demo import generate_dossiers
+
+    data_year = year or date.today().year - 1
+    dossiers = generate_dossiers(n=enterprises, seed=seed, year=data_year)
+    with console.status(f"正在生成 {enterprises} 家企业的模拟档案…"):
+        count = _write_dossiers(dossiers, out)
+    console.print(f"已写入 {count} 家企业档案：{out}")
+
+
+def _write_dossiers(dossiers: Any, out: Path) -> int:
+    from lingjun.dossier.excel import write_workbook
+    from lingjun.dossier.jsonl import write_jsonl
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".xlsx":
+        items = list(dossiers)
+        write_workbook(items, out)
+        return len(items)
+    if out.suffix.lower() == ".jsonl":
+        return write_jsonl(dossiers, out)
+    err.print(f"[red]不支持的输出格式“{out.suffix}”：请使用 .jsonl 或 .xlsx。[/red]")
+    raise typer.Exit(2)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".jsonl 或 .xlsx 档案文件")],
+) -> None:
+    """导入企业档案：全部成功或全部拒绝（列出每一处错误）；按统一社会信用代码更新。"""
+    _django()
+    from lingjun.apps.enterprises.services import ImportRefused, enterprises_import_file
+
+    try:
+        with console.status(f"正在校验并导入 {file.name}…"), file.open("rb") as fh:
+            batch = enterprises_import_file(source=fh, file_name=file.name, user=None, today=_today())
+    except ImportRefused as refused:
+        table = Table("工作表/文件", "行", "列", "字段", "值", "问题", title=str(refused), title_style="red")
+        for e in refused.errors[:200]:
+            table.add_row(e.sheet, str(e.row or ""), e.column, e.label, str(e.value), e.message)
+        err.print(table)
+        if len(refused.errors) > 200:
+            err.print(f"……另有 {len(refused.errors) - 200} 处错误未显示。")
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"导入完成：新建 {batch.created}，更新 {batch.updated}，未变化 {batch.unchanged}。")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="输出文件：.jsonl 或 .xlsx")],
+) -> None:
+    """导出企业库全部档案（按统一社会信用代码排序）。"""
+    _django()
+    from lingjun.apps.enterprises.selectors import dossiers_export
+    from lingjun.apps.accounts.models import Role, User
+
+    everyone = User(role=Role.DISTRICT_ADMIN, is_superuser=True, is_active=True)
+    count = _write_dossiers(dossiers_export(user=everyone), out)
+    console.print(f"已导出 {count} 家企业档案：{out}")
+
+
+@app.command()
+def template(out: Annotated[Path, typer.Argument(help="输出的 Excel 模板 .xlsx")]) -> None:
+    """生成企业档案 Excel 导入模板（含字段说明）。"""
+    from lingjun.dossier.excel import write_template
+
+    write_template(out)
+    console.print(f"已生成导入模板：{out}")
+
+
+@app.command()
+def createuser(
+    username: Annotated[str, typer.Argument(help="登录名")],
+    role: Annotated[str, typer.Option("--role", help="district_admin、district_staff、town_officer、enterprise、evaluator、finance、department")],
+    password: Annotated[str, typer.Option("--password", prompt="密码", hide_input=True, confirmation_prompt=True)],
+    name: Annotated[str, typer.Option("--name", help="姓名或单位")] = "",
+    town: Annotated[str, typer.Option("--town", help="镇街园区工作人员：所属镇街")] = "",
+    park: Annotated[str, typer.Option("--park", help="镇街园区工作人员：所属园区")] = "",
+    enterprise: Annotated[str, typer.Option("--enterprise", help="企业用户：企业统一社会信用代码")] = "",
+    department: Annotated[str, typer.Option("--department", help="部门名称")] = "",
+) -> None:
+    """创建用户（角色决定可见范围）。"""
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from lingjun.apps.accounts.services import user_create
+
+    try:
+        user = user_create(username=username, password=password, role=role, full_name=name, town=town,
+                           park=park, enterprise_uscc=enterprise, department=department)
+    except ValidationError as exc:
+        err.print(f"[red]{'；'.join(exc.messages)}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"已创建用户 {user}。")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    threads: Annotated[int, typer.Option(help="工作线程数")] = 8,
+) -> None:
+    """启动网页服务（waitress，静态资源由本服务提供，无需外网）。"""
+    _django()
+    from django.core.management import call_command
+    from waitress import serve as waitress_serve
+
+    from lingjun.wsgi import application
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    console.print(f"网页服务：http://{host}:{port}/  （Ctrl+C 停止）")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="lingjun")
+
+
+@app.command()
+def demo(
+    enterprises: Annotated[int, typer.Option("--enterprises", min=1, help="模拟企业数量")] = DEFAULT_DEMO_ENTERPRISES,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = DEFAULT_SEED,
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="只准备数据，不启动网页服务")] = False,
+) -> None:
+    """一条命令的演示：建库、载入模拟武清区、创建各角色账号、启动网页服务。"""
+    migrate()
+    from lingjun.apps.accounts.services import demo_users_ensure
+    from lingjun.apps.enterprises.models import Enterprise
+    from lingjun.apps.enterprises.services import dossiers_apply
+    from lingjun.dossier.demo import generate_dossiers
+
+    if not Enterprise.objects.exists():
+        year = _data_year(_today())
+        with console.status(f"正在载入 {enterprises} 家模拟企业（{year} 年度数据）…"):
+            dossiers = list(generate_dossiers(n=enterprises, seed=seed, year=year))
+            dossiers_apply(dossiers=dossiers, user=None, source="import")
+        console.print(f"已载入模拟武清区：{len(dossiers)} 家企业。")
+    else:
+        console.print(f"企业库已有 {Enterprise.objects.count()} 家企业，跳过载入模拟数据。")
+    logins = demo_users_ensure()
+    table = Table("用户名", "密码", "角色", "可见范围", title=f"演示账号（登录 http://{host}:{port}/ ）")
+    for login in logins:
+        table.add_row(login.username, login.password, login.role_label, login.scope)
+    console.print(table)
+    if not no_serve:
+        serve(host=host, port=port)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())
