@@ -4,7 +4,7 @@ import pytest
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.enterprises.selectors import dossiers_load, enterprises_editable_by, enterprises_visible_to
-from tests.conftest import build_dossier
+from tests.factories import build_dossier
 
 pytestmark = pytest.mark.django_db
 

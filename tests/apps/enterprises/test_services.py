@@ -6,7 +6,7 @@ import pytest
 
 from lingjun.apps.enterprises.models import AnnualFigure, ChangeRecord, CreditEvent, Enterprise, IntellectualProperty
 from lingjun.apps.enterprises.services import CREATED_LABEL, dossiers_apply
-from tests.conftest import build_dossier
+from tests.factories import build_dossier
 
 pytestmark = pytest.mark.django_db
 
