@@ -106,7 +106,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"]["timeout"] = 30
     # a file, not :memory:, so that DuckDB can attach the test pool too
-    DATABASES["default"]["TEST"] = {"NAME": str(LINGJUN_HOME / "test-lingjun.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(LINGJUN_HOME / f"test-lingjun-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,155 @@
+"""Evaluation of the pool (评价): runs, stored results, explanations.
+
+The whole pool is evaluated at once by :func:`lingjun.rules.evaluate` on the chosen engine;
+nothing here loops over enterprises except the bulk insert of the slim result rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from lingjun.apps.accounts.models import User
+from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
+from lingjun.apps.evaluation.pool import duckdb_tables_from_sqlite, pool_arrow, pool_is_sqlite, postgres_connection
+from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
+from lingjun.dossier.tables import empty_tables
+from lingjun.rules.engines import connect, register_tables
+from lingjun.rules.evaluate import Evaluation, build_query, evaluate, resolve_policies
+from lingjun.rules.records import build_records
+
+ENGINES = ("duckdb", "postgres", "spark")
+UNKNOWN_ENGINE = "未知的计算引擎“{engine}”：可选 duckdb、postgres、spark。"
+POSTGRES_ENGINE_NEEDS_POSTGRES_POOL = "PostgreSQL 引擎需要企业库本身在 PostgreSQL 中（设置 DATABASE_URL）。"
+_BATCH = 5000
+
+
+def runs_dir() -> Path:
+    path = Path(settings.LINGJUN_HOME) / "runs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pool_tables(engine: str) -> tuple[Any, dict[str, Any]]:
+    """A backend connection and the pool's table form on it."""
+    if engine == "duckdb":
+        if pool_is_sqlite():
+            con = ibis.duckdb.connect()
+            return con, duckdb_tables_from_sqlite(con)
+        con = connect("duckdb")
+        return con, register_tables(con, pool_arrow())
+    if engine == "postgres":
+        if pool_is_sqlite():
+            raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
+        con = postgres_connection()
+        return con, pool_postgres_tables(con)
+    if engine == "spark":
+        con = connect("spark")
+        return con, register_tables(con, pool_arrow())
+    raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
+
+
+def evaluation_of_pool(
+    *, policies: Sequence[str], year: int, as_of: date, engine: str = "duckdb",
+    overrides: Mapping[str, str] | None = None,
+) -> Evaluation:
+    """Evaluate the whole pool (no storage): the engine's :class:`Evaluation`."""
+    con, tables = _pool_tables(engine)
+    try:
+        return evaluate(tables=tables, policies=list(policies), year=year, as_of=as_of, overrides=overrides)
+    finally:
+        if engine != "spark":  # the Spark session is shared for the process
+            con.disconnect()
+
+
+def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
+    wide = evaluation.to_arrow()
+    usccs = wide.column("uscc").to_pylist()
+    rows: list[EvaluationResult] = []
+    for plan in evaluation.plans:
+        pid = plan.policy.id
+        results = wide.column(f"{pid}.result").to_pylist()
+        scores = (
+            pc.round(wide.column(f"{pid}.score"), 2).to_pylist() if f"{pid}.score" in wide.column_names
+            else [None] * len(usccs)
+        )
+        rows += [
+            EvaluationResult(run=run, enterprise_id=u, policy=pid, result=r,
+                             score=None if s is None else Decimal(str(s)))
+            for u, r, s in zip(usccs, results, scores, strict=True)
+        ]
+    EvaluationResult.objects.bulk_create(rows, batch_size=_BATCH)
+
+
+def evaluation_run(
+    *,
+    policies: Sequence[str],
+    year: int,
+    as_of: date,
+    engine: str = "duckdb",
+    overrides: Mapping[str, str] | None = None,
+    user: User | None = None,
+) -> EvaluationRun:
+    """Evaluate the pool and store the run: parameters, counts, results, explanation columns."""
+    if engine not in ENGINES:
+        raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
+    resolved = resolve_policies(list(policies), year, as_of)
+    run = EvaluationRun.objects.create(
+        policies=[p.id for p in resolved], year=year, as_of=as_of, engine=engine,
+        overrides=dict(overrides or {}), user=user,
+        provisional=[p.id for p in resolved if not p.verified or not all(c.verified for c in p.criteria)],
+    )
+    started = time.perf_counter()
+    try:
+        evaluation = evaluation_of_pool(policies=run.policies, year=year, as_of=as_of, engine=engine,
+                                        overrides=overrides)
+        path = runs_dir() / f"run-{run.pk}.parquet"
+        pq.write_table(evaluation.table, path)
+        with transaction.atomic():
+            _store_results(run, evaluation)
+            run.counts = evaluation.counts()
+            run.enterprise_count = evaluation.table.num_rows
+            run.result_file = path.name
+            run.status = EvaluationRun.Status.DONE
+            run.finished_at = timezone.now()
+            run.seconds = time.perf_counter() - started
+            run.save()
+    except Exception as exc:
+        run.status = EvaluationRun.Status.FAILED
+        run.error = str(exc)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    return run
+
+
+def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]:
+    """The full records (criteria, values, thresholds, citations) of one enterprise in a run.
+
+    Reads the enterprise's row of the run's Parquet file and rebuilds the records with the plan
+    compiled from the run's own parameters.
+    """
+    table = pq.read_table(runs_dir() / run.result_file, filters=[("uscc", "=", uscc)])
+    if table.num_rows == 0:
+        return []
+    con = ibis.duckdb.connect()
+    try:
+        shapes = register_tables(con, empty_tables())
+        query = build_query(shapes, resolve_policies(run.policies, run.year, run.as_of), year=run.year,
+                            as_of=run.as_of, overrides=run.overrides)
+    finally:
+        con.disconnect()
+    return build_records(table.to_pylist(), query, run.year, run.as_of)
+
