@@ -57,7 +57,9 @@ def main() -> None:
 
     t0 = time.perf_counter()
     with path.open("rb") as fh:
-        batch = enterprises_import_file(source=fh, file_name=path.name, user=None, today=date(year + 1, 6, 30))
+        batch = enterprises_import_file(
+            source=fh, file_name=path.name, user=None, today=date(year + 1, 6, 30)
+        )
     t_import = time.perf_counter() - t0
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

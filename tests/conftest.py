@@ -10,6 +10,7 @@ import pytest
 
 from tests.factories import build_dossier
 
+
 @pytest.fixture
 def dossier_factory() -> Callable[..., dict[str, Any]]:
     return build_dossier
@@ -37,7 +38,9 @@ def make_user(db: Any) -> Callable[..., Any]:
     counter = iter(range(10_000))
 
     def make(role: str, **kwargs: Any) -> Any:
-        return user_create(username=f"u{next(counter)}-{role}", password="Zx9!correct-horse", role=role, **kwargs)
+        return user_create(
+            username=f"u{next(counter)}-{role}", password="Zx9!correct-horse", role=role, **kwargs
+        )
 
     return make
 

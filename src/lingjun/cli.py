@@ -140,8 +140,16 @@ def template(out: Annotated[Path, typer.Argument(help="输出的 Excel 模板 .x
 @app.command()
 def createuser(
     username: Annotated[str, typer.Argument(help="登录名")],
-    role: Annotated[str, typer.Option("--role", help="district_admin、district_staff、town_officer、enterprise、evaluator、finance、department")],
-    password: Annotated[str, typer.Option("--password", prompt="密码", hide_input=True, confirmation_prompt=True)],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="district_admin、district_staff、town_officer、enterprise、evaluator、finance、department",
+        ),
+    ],
+    password: Annotated[
+        str, typer.Option("--password", prompt="密码", hide_input=True, confirmation_prompt=True)
+    ],
     name: Annotated[str, typer.Option("--name", help="姓名或单位")] = "",
     town: Annotated[str, typer.Option("--town", help="镇街园区工作人员：所属镇街")] = "",
     park: Annotated[str, typer.Option("--park", help="镇街园区工作人员：所属园区")] = "",
@@ -155,8 +163,16 @@ def createuser(
     from lingjun.apps.accounts.services import user_create
 
     try:
-        user = user_create(username=username, password=password, role=role, full_name=name, town=town,
-                           park=park, enterprise_uscc=enterprise, department=department)
+        user = user_create(
+            username=username,
+            password=password,
+            role=role,
+            full_name=name,
+            town=town,
+            park=park,
+            enterprise_uscc=enterprise,
+            department=department,
+        )
     except ValidationError as exc:
         err.print(f"[red]{'；'.join(exc.messages)}[/red]")
         raise typer.Exit(2) from None
@@ -183,7 +199,9 @@ def serve(
 
 @app.command()
 def demo(
-    enterprises: Annotated[int, typer.Option("--enterprises", min=1, help="模拟企业数量")] = DEFAULT_DEMO_ENTERPRISES,
+    enterprises: Annotated[
+        int, typer.Option("--enterprises", min=1, help="模拟企业数量")
+    ] = DEFAULT_DEMO_ENTERPRISES,
     seed: Annotated[int, typer.Option("--seed", help="随机种子")] = DEFAULT_SEED,
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,

@@ -41,7 +41,9 @@ if not SECRET_KEY:
 elif PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("LINGJUN_SECRET_KEY 太短：生产模式要求至少50个字符。")
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("LINGJUN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("LINGJUN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
 if DEBUG or not PRODUCTION:
     ALLOWED_HOSTS += ["testserver"]
 

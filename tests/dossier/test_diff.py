@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.factories import build_dossier
+
 from lingjun.dossier.canonical import canonical_dossier, canonical_value
 from lingjun.dossier.diff import diff_dossiers
-from tests.factories import build_dossier
 
 
 def test_same_dossier_has_no_changes():
@@ -19,7 +20,10 @@ def test_field_credit_and_yearly_changes_are_named_in_chinese():
     raw["annual"][0]["employees"] = Decimal(95)
     raw["annual"].append({"year": 2025, "operating_revenue": Decimal("4000")})
     changes = {c.path: c for c in diff_dossiers(old, canonical_dossier(raw))}
-    assert changes["town"].label == "所属镇街" and (changes["town"].old, changes["town"].new) == ("杨村街道", "梅厂镇")
+    assert changes["town"].label == "所属镇街" and (changes["town"].old, changes["town"].new) == (
+        "杨村街道",
+        "梅厂镇",
+    )
     assert changes["credit.abnormal_operation"].new is True
     assert (changes["annual[2022].employees"].old, changes["annual[2022].employees"].new) == ("80", "95")
     assert changes["annual[2025].operating_revenue"].old is None

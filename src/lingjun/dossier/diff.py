@@ -46,7 +46,9 @@ def diff_dossiers(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change
         for f in ANNUAL.fields[1:]:
             a, b = a_row.get(f.name), b_row.get(f.name)
             if a != b:
-                changes.append(Change(f"annual[{year}].{f.name}", f"{year}年 {f.label}", json_safe(a), json_safe(b)))
+                changes.append(
+                    Change(f"annual[{year}].{f.name}", f"{year}年 {f.label}", json_safe(a), json_safe(b))
+                )
 
     for section in LIST_SECTIONS:
         if section is ANNUAL:

@@ -193,7 +193,12 @@ ENTERPRISE = Section(
 )
 
 #: enterprise fields that live under ``credit`` in the dossier JSON
-CREDIT_FIELDS = ("abnormal_operation", "serious_dishonesty", "research_misconduct_years", "major_accident_years")
+CREDIT_FIELDS = (
+    "abnormal_operation",
+    "serious_dishonesty",
+    "research_misconduct_years",
+    "major_accident_years",
+)
 
 
 def money(name: str, label: str, help: str = "") -> FieldSpec:

@@ -45,7 +45,10 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 ENTERPRISE_COLUMNS: tuple[FieldSpec, ...] = tuple(f for f in ENTERPRISE.fields if f.type != "int_list")
 
 #: credit_events.kind for each int_list field of the enterprise
-CREDIT_EVENT_FIELDS = {"research_misconduct_years": "research_misconduct", "major_accident_years": "major_accident"}
+CREDIT_EVENT_FIELDS = {
+    "research_misconduct_years": "research_misconduct",
+    "major_accident_years": "major_accident",
+}
 
 
 def _columns(section: Section) -> tuple[FieldSpec, ...]:
@@ -105,9 +108,7 @@ def dossiers_to_arrow(dossiers: Iterable[Mapping[str, Any]]) -> dict[str, pa.Tab
                 table["uscc"].append(uscc)
                 for f in section.fields:
                     table[f.name].append(_quantize(row.get(f.name)))
-    return {
-        name: pa.Table.from_pydict(cols[name], schema=schema) for name, schema in ARROW_SCHEMAS.items()
-    }
+    return {name: pa.Table.from_pydict(cols[name], schema=schema) for name, schema in ARROW_SCHEMAS.items()}
 
 
 def empty_tables() -> dict[str, pa.Table]:

@@ -4,7 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from lingjun.apps.enterprises.models import AnnualFigure, ChangeRecord, CreditEvent, Enterprise, IntellectualProperty
+from lingjun.apps.enterprises.models import (
+    AnnualFigure,
+    ChangeRecord,
+    CreditEvent,
+    Enterprise,
+    IntellectualProperty,
+)
 from lingjun.apps.enterprises.services import CREATED_LABEL, dossiers_apply
 from tests.factories import build_dossier
 
@@ -40,7 +46,9 @@ def test_update_records_old_and_new_values_and_replaces_changed_sections(make_us
     assert result.updated == [changed["uscc"]]
     records = {r.path: r for r in ChangeRecord.objects.filter(source="form")}
     assert records["name"].old == "天津测试科技有限公司1" and records["name"].new == "天津新名称科技有限公司"
-    assert records["annual[2024].rd_expense"].old == "210.4" and records["annual[2024].rd_expense"].new == "250"
+    assert (
+        records["annual[2024].rd_expense"].old == "210.4" and records["annual[2024].rd_expense"].new == "250"
+    )
     assert records["annual[2024].rd_expense"].label == "2024年 研发费用"
     assert all(r.user == clerk for r in records.values())
     assert AnnualFigure.objects.get(enterprise_id=changed["uscc"], year=2024).rd_expense == Decimal("250")

@@ -88,11 +88,22 @@ def demo_users_ensure() -> list[DemoLogin]:
         ("admin", Role.DISTRICT_ADMIN, "区科技局管理员", {}, "全区，含后台管理"),
         ("keji", Role.DISTRICT_STAFF, "区科技局工作人员", {}, "全区"),
         ("zhenjie", Role.TOWN_OFFICER, f"{town}工作人员", {"town": town}, town),
-        ("qiye", Role.ENTERPRISE, "企业用户", {"enterprise_uscc": first.uscc if first else ""},
-         first.name if first else "（企业库为空）"),
+        (
+            "qiye",
+            Role.ENTERPRISE,
+            "企业用户",
+            {"enterprise_uscc": first.uscc if first else ""},
+            first.name if first else "（企业库为空）",
+        ),
         ("pingjia", Role.EVALUATOR, "第三方评价机构", {}, "全区（只读）"),
         ("caizheng", Role.FINANCE, "区财政局", {"department": "区财政局"}, "全区（只读）"),
-        ("bumen", Role.DEPARTMENT, "区工业和信息化局联络员", {"department": "区工业和信息化局"}, "本部门任务"),
+        (
+            "bumen",
+            Role.DEPARTMENT,
+            "区工业和信息化局联络员",
+            {"department": "区工业和信息化局"},
+            "本部门任务",
+        ),
     ]
     logins = []
     for username, role, full_name, extra, scope in specs:

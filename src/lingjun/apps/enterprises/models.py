@@ -108,8 +108,16 @@ class DossierRow(models.Model):
 
 
 def _row_model(name: str, section: Section, verbose: str) -> type[DossierRow]:
-    meta = type("Meta", (), {"db_table": f"lj_{section.table}", "verbose_name": verbose,
-                             "verbose_name_plural": verbose, "ordering": ["id"]})
+    meta = type(
+        "Meta",
+        (),
+        {
+            "db_table": f"lj_{section.table}",
+            "verbose_name": verbose,
+            "verbose_name_plural": verbose,
+            "ordering": ["id"],
+        },
+    )
     attrs: dict[str, Any] = {"__module__": __name__, "Meta": meta, "section": section}
     model = type(name, (DossierRow,), attrs)
     _add_fields(model, section)
@@ -129,8 +137,17 @@ Premises = _row_model("Premises", schema.PREMISES, "场地")
 #: the model of each list section, by dossier key
 ROW_MODELS: dict[str, type[DossierRow]] = {
     m.section.key: m
-    for m in (AnnualFigure, IntellectualProperty, Qualification, Award, Standard, Project, Financing,
-              Conversion, Premises)
+    for m in (
+        AnnualFigure,
+        IntellectualProperty,
+        Qualification,
+        Award,
+        Standard,
+        Project,
+        Financing,
+        Conversion,
+        Premises,
+    )
 }
 
 
@@ -161,8 +178,9 @@ class ImportBatch(models.Model):
 
     file_name = models.CharField("文件名", max_length=255)
     file_format = models.CharField("格式", max_length=8)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             verbose_name="操作人")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
     status = models.CharField("结果", max_length=16, choices=Status.choices)
     created = models.IntegerField("新建", default=0)
@@ -184,15 +202,18 @@ class ChangeRecord(models.Model):
         FORM = "form", "在线编辑"
         ADMIN = "admin", "后台管理"
 
-    enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.SET_NULL, related_name="changes",
-                                   verbose_name="企业")
+    enterprise = models.ForeignKey(
+        Enterprise, null=True, on_delete=models.SET_NULL, related_name="changes", verbose_name="企业"
+    )
     uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             verbose_name="操作人")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人"
+    )
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     source = models.CharField("来源", max_length=16, choices=Source.choices)
-    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL,
-                              verbose_name="导入批次")
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="导入批次"
+    )
     path = models.CharField("字段", max_length=120)
     label = models.CharField("字段名称", max_length=120)
     old = models.JSONField("原值", null=True, blank=True)

@@ -70,7 +70,9 @@ def _adapter(model: type[models.Model], name: str) -> Callable[[Any], Any]:
     fld = model._meta.get_field(name)
     ops = connection.ops
     if isinstance(fld, models.DecimalField):
-        return lambda v: None if v is None else ops.adapt_decimalfield_value(v, fld.max_digits, fld.decimal_places)
+        return lambda v: (
+            None if v is None else ops.adapt_decimalfield_value(v, fld.max_digits, fld.decimal_places)
+        )
     if isinstance(fld, models.DateField):
         return lambda v: None if v is None else ops.adapt_datefield_value(v)
     return lambda v: v
@@ -112,7 +114,11 @@ def _replace_rows(*, section_key: str, dossiers: Mapping[str, Mapping[str, Any]]
     for i in range(0, len(usccs), _BATCH):
         model.objects.filter(enterprise_id__in=usccs[i : i + _BATCH]).delete()
     fields = model.section.field_names
-    rows = [(uscc, *(row.get(f) for f in fields)) for uscc, d in dossiers.items() for row in d.get(section_key) or ()]
+    rows = [
+        (uscc, *(row.get(f) for f in fields))
+        for uscc, d in dossiers.items()
+        for row in d.get(section_key) or ()
+    ]
     _insert_rows(model, ("uscc", *fields), rows)
 
 
@@ -120,7 +126,9 @@ def _changed(old: Mapping[str, Any] | None, new: Mapping[str, Any], key: str) ->
     if old is None:
         return True
     if key == "credit_events":
-        return any((old.get("credit") or {}).get(f) != (new.get("credit") or {}).get(f) for f in CREDIT_EVENT_FIELDS)
+        return any(
+            (old.get("credit") or {}).get(f) != (new.get("credit") or {}).get(f) for f in CREDIT_EVENT_FIELDS
+        )
     return old.get(key) != new.get(key)
 
 
@@ -145,7 +153,9 @@ def dossiers_apply(
         before = old.get(uscc)
         if before is None:
             result.created.append(uscc)
-            records.append(ChangeRecord(uscc=uscc, path="", label=CREATED_LABEL, new={"name": dossier["name"]}))
+            records.append(
+                ChangeRecord(uscc=uscc, path="", label=CREATED_LABEL, new={"name": dossier["name"]})
+            )
         elif before == dossier:
             result.unchanged.append(uscc)
         else:
@@ -163,7 +173,9 @@ def dossiers_apply(
         for uscc in result.updated:
             for name, value in _enterprise_values(new[uscc]).items():
                 setattr(existing[uscc], name, value)
-        Enterprise.objects.bulk_update(list(existing.values()), [*_BASE_FIELDS, "updated_at"], batch_size=_BATCH)
+        Enterprise.objects.bulk_update(
+            list(existing.values()), [*_BASE_FIELDS, "updated_at"], batch_size=_BATCH
+        )
 
     touched = result.created + result.updated
     for key in (*(s.key for s in LIST_SECTIONS), "credit_events"):
@@ -236,4 +248,3 @@ def divisions_seed() -> int:
     ]
     Division.objects.bulk_create(new)
     return len(new)
-

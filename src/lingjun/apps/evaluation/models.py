@@ -36,8 +36,9 @@ class EvaluationRun(models.Model):
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     seconds = models.FloatField("耗时（秒）", null=True, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             verbose_name="操作人")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人"
+    )
     error = models.TextField("错误信息", blank=True, default="")
     result_file = models.CharField("结果文件", max_length=255, blank=True, default="")
 
@@ -55,8 +56,12 @@ class EvaluationResult(models.Model):
 
     run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results")
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", to_field="uscc", db_column="uscc", on_delete=models.CASCADE,
-        db_constraint=False, verbose_name="企业",
+        "enterprises.Enterprise",
+        to_field="uscc",
+        db_column="uscc",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        verbose_name="企业",
     )
     policy = models.CharField("政策", max_length=64)
     result = models.CharField("结果", max_length=8, choices=Outcome.choices)

@@ -23,7 +23,12 @@ from django.utils import timezone
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
-from lingjun.apps.evaluation.pool import duckdb_tables_from_sqlite, pool_arrow, pool_is_sqlite, postgres_connection
+from lingjun.apps.evaluation.pool import (
+    duckdb_tables_from_sqlite,
+    pool_arrow,
+    pool_is_sqlite,
+    postgres_connection,
+)
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
 from lingjun.dossier.tables import empty_tables
 from lingjun.rules.engines import connect, register_tables
@@ -62,7 +67,11 @@ def _pool_tables(engine: str) -> tuple[Any, dict[str, Any]]:
 
 
 def evaluation_of_pool(
-    *, policies: Sequence[str], year: int, as_of: date, engine: str = "duckdb",
+    *,
+    policies: Sequence[str],
+    year: int,
+    as_of: date,
+    engine: str = "duckdb",
     overrides: Mapping[str, str] | None = None,
 ) -> Evaluation:
     """Evaluate the whole pool (no storage): the engine's :class:`Evaluation`."""
@@ -82,12 +91,14 @@ def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
         pid = plan.policy.id
         results = wide.column(f"{pid}.result").to_pylist()
         scores = (
-            pc.round(wide.column(f"{pid}.score"), 2).to_pylist() if f"{pid}.score" in wide.column_names
+            pc.round(wide.column(f"{pid}.score"), 2).to_pylist()
+            if f"{pid}.score" in wide.column_names
             else [None] * len(usccs)
         )
         rows += [
-            EvaluationResult(run=run, enterprise_id=u, policy=pid, result=r,
-                             score=None if s is None else Decimal(str(s)))
+            EvaluationResult(
+                run=run, enterprise_id=u, policy=pid, result=r, score=None if s is None else Decimal(str(s))
+            )
             for u, r, s in zip(usccs, results, scores, strict=True)
         ]
     EvaluationResult.objects.bulk_create(rows, batch_size=_BATCH)
@@ -107,14 +118,19 @@ def evaluation_run(
         raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
     resolved = resolve_policies(list(policies), year, as_of)
     run = EvaluationRun.objects.create(
-        policies=[p.id for p in resolved], year=year, as_of=as_of, engine=engine,
-        overrides=dict(overrides or {}), user=user,
+        policies=[p.id for p in resolved],
+        year=year,
+        as_of=as_of,
+        engine=engine,
+        overrides=dict(overrides or {}),
+        user=user,
         provisional=[p.id for p in resolved if not p.verified or not all(c.verified for c in p.criteria)],
     )
     started = time.perf_counter()
     try:
-        evaluation = evaluation_of_pool(policies=run.policies, year=year, as_of=as_of, engine=engine,
-                                        overrides=overrides)
+        evaluation = evaluation_of_pool(
+            policies=run.policies, year=year, as_of=as_of, engine=engine, overrides=overrides
+        )
         path = runs_dir() / f"run-{run.pk}.parquet"
         pq.write_table(evaluation.table, path)
         with transaction.atomic():
@@ -147,9 +163,13 @@ def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]
     con = ibis.duckdb.connect()
     try:
         shapes = register_tables(con, empty_tables())
-        query = build_query(shapes, resolve_policies(run.policies, run.year, run.as_of), year=run.year,
-                            as_of=run.as_of, overrides=run.overrides)
+        query = build_query(
+            shapes,
+            resolve_policies(run.policies, run.year, run.as_of),
+            year=run.year,
+            as_of=run.as_of,
+            overrides=run.overrides,
+        )
     finally:
         con.disconnect()
     return build_records(table.to_pylist(), query, run.year, run.as_of)
-
