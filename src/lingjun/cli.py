@@ -120,8 +120,8 @@ def export(
 ) -> None:
     """导出企业库全部档案（按统一社会信用代码排序）。"""
     _django()
-    from lingjun.apps.enterprises.selectors import dossiers_export
     from lingjun.apps.accounts.models import Role, User
+    from lingjun.apps.enterprises.selectors import dossiers_export
 
     everyone = User(role=Role.DISTRICT_ADMIN, is_superuser=True, is_active=True)
     count = _write_dossiers(dossiers_export(user=everyone), out)

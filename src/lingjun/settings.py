@@ -131,6 +131,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = LINGJUN_HOME / "static"
+# WhiteNoise warns (and the tests fail) when STATIC_ROOT does not exist yet
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

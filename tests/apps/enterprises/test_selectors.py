@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from tests.factories import build_dossier
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.enterprises.selectors import dossiers_load, enterprises_editable_by, enterprises_visible_to
-from tests.factories import build_dossier
 
 pytestmark = pytest.mark.django_db
 

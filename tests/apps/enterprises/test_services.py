@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.factories import build_dossier
 
 from lingjun.apps.enterprises.models import (
     AnnualFigure,
@@ -12,7 +13,6 @@ from lingjun.apps.enterprises.models import (
     IntellectualProperty,
 )
 from lingjun.apps.enterprises.services import CREATED_LABEL, dossiers_apply
-from tests.factories import build_dossier
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tests.factories import build_dossier
 
 from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.evaluation.pool import pool_arrow, select_sql
 from lingjun.dossier.tables import ARROW_SCHEMAS, dossiers_to_arrow
-from tests.factories import build_dossier
 
 # the engine reads through its own connection, so the rows must be committed
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -82,6 +82,7 @@ class Enterprise(models.Model):
             models.Index(fields=["town"], name="lj_ent_town"),
             models.Index(fields=["park"], name="lj_ent_park"),
             models.Index(fields=["industry_code"], name="lj_ent_industry"),
+            models.Index(fields=["registered_on"], name="lj_ent_registered"),
         ]
 
     def __str__(self) -> str:
@@ -168,6 +169,9 @@ class CreditEvent(models.Model):
         verbose_name_plural = "信用事件"
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.get_kind_display()}"
+
 
 class ImportBatch(models.Model):
     """One import of a dossier file: accepted whole or refused whole."""
@@ -192,6 +196,9 @@ class ImportBatch(models.Model):
         verbose_name = "导入批次"
         verbose_name_plural = "导入批次"
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
 
 
 class ChangeRecord(models.Model):
@@ -223,3 +230,6 @@ class ChangeRecord(models.Model):
         verbose_name = "变更记录"
         verbose_name_plural = "变更记录"
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.label}"

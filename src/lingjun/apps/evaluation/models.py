@@ -74,3 +74,6 @@ class EvaluationResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "enterprise", "policy"], name="lj_evr_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.policy}: {self.get_result_display()}"

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import ibis
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,272 +14,827 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(blank=True, default='', max_length=16, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, unique=True, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('street', '街道'), ('town', '镇'), ('park', '园区')], max_length=8, verbose_name='类型')),
-                ('verified', models.BooleanField(default=True, verbose_name='已核实')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(blank=True, default="", max_length=16, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=64, unique=True, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("street", "街道"), ("town", "镇"), ("park", "园区")],
+                        max_length=8,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("verified", models.BooleanField(default=True, verbose_name="已核实")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '镇街园区',
-                'verbose_name_plural': '镇街园区',
-                'ordering': ['kind', 'code', 'name'],
+                "verbose_name": "镇街园区",
+                "verbose_name_plural": "镇街园区",
+                "ordering": ["kind", "code", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='建档时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('uscc', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(max_length=200, verbose_name='企业名称')),
-                ('registered_on', models.DateField(verbose_name='成立日期')),
-                ('province', models.CharField(blank=True, max_length=200, null=True, verbose_name='注册省份')),
-                ('city', models.CharField(blank=True, max_length=200, null=True, verbose_name='注册城市')),
-                ('district', models.CharField(blank=True, max_length=200, null=True, verbose_name='注册区县')),
-                ('town', models.CharField(blank=True, max_length=200, null=True, verbose_name='所属镇街')),
-                ('park', models.CharField(blank=True, max_length=200, null=True, verbose_name='所属园区')),
-                ('independent_legal_person', models.BooleanField(blank=True, null=True, verbose_name='独立法人')),
-                ('industry_code', models.CharField(blank=True, help_text='GB/T 4754-2017，如 C3562', max_length=200, null=True, verbose_name='国民经济行业代码')),
-                ('hightech_field', models.CharField(blank=True, choices=[('电子信息', '电子信息'), ('生物与新医药', '生物与新医药'), ('航空航天', '航空航天'), ('新材料', '新材料'), ('高技术服务', '高技术服务'), ('新能源与节能', '新能源与节能'), ('资源与环境', '资源与环境'), ('先进制造与自动化', '先进制造与自动化')], max_length=32, null=True, verbose_name='高新技术领域')),
-                ('key_industry', models.CharField(blank=True, max_length=200, null=True, verbose_name='重点产业')),
-                ('listing_status', models.CharField(blank=True, choices=[('none', '未上市'), ('neeq', '新三板'), ('main_board', '主板'), ('star', '科创板'), ('chinext', '创业板'), ('bse', '北交所'), ('overseas', '境外上市')], max_length=32, null=True, verbose_name='上市情况')),
-                ('abnormal_operation', models.BooleanField(blank=True, null=True, verbose_name='列入经营异常名录')),
-                ('serious_dishonesty', models.BooleanField(blank=True, null=True, verbose_name='列入严重违法失信名单')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="建档时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("uscc", models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码")),
+                ("name", models.CharField(max_length=200, verbose_name="企业名称")),
+                ("registered_on", models.DateField(verbose_name="成立日期")),
+                (
+                    "province",
+                    models.CharField(blank=True, max_length=200, null=True, verbose_name="注册省份"),
+                ),
+                ("city", models.CharField(blank=True, max_length=200, null=True, verbose_name="注册城市")),
+                (
+                    "district",
+                    models.CharField(blank=True, max_length=200, null=True, verbose_name="注册区县"),
+                ),
+                ("town", models.CharField(blank=True, max_length=200, null=True, verbose_name="所属镇街")),
+                ("park", models.CharField(blank=True, max_length=200, null=True, verbose_name="所属园区")),
+                (
+                    "independent_legal_person",
+                    models.BooleanField(blank=True, null=True, verbose_name="独立法人"),
+                ),
+                (
+                    "industry_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="GB/T 4754-2017，如 C3562",
+                        max_length=200,
+                        null=True,
+                        verbose_name="国民经济行业代码",
+                    ),
+                ),
+                (
+                    "hightech_field",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("电子信息", "电子信息"),
+                            ("生物与新医药", "生物与新医药"),
+                            ("航空航天", "航空航天"),
+                            ("新材料", "新材料"),
+                            ("高技术服务", "高技术服务"),
+                            ("新能源与节能", "新能源与节能"),
+                            ("资源与环境", "资源与环境"),
+                            ("先进制造与自动化", "先进制造与自动化"),
+                        ],
+                        max_length=32,
+                        null=True,
+                        verbose_name="高新技术领域",
+                    ),
+                ),
+                (
+                    "key_industry",
+                    models.CharField(blank=True, max_length=200, null=True, verbose_name="重点产业"),
+                ),
+                (
+                    "listing_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("none", "未上市"),
+                            ("neeq", "新三板"),
+                            ("main_board", "主板"),
+                            ("star", "科创板"),
+                            ("chinext", "创业板"),
+                            ("bse", "北交所"),
+                            ("overseas", "境外上市"),
+                        ],
+                        max_length=32,
+                        null=True,
+                        verbose_name="上市情况",
+                    ),
+                ),
+                (
+                    "abnormal_operation",
+                    models.BooleanField(blank=True, null=True, verbose_name="列入经营异常名录"),
+                ),
+                (
+                    "serious_dishonesty",
+                    models.BooleanField(blank=True, null=True, verbose_name="列入严重违法失信名单"),
+                ),
             ],
             options={
-                'verbose_name': '企业',
-                'verbose_name_plural': '企业',
-                'db_table': 'lj_enterprise',
-                'ordering': ['uscc'],
-                'indexes': [models.Index(fields=['name'], name='lj_ent_name'), models.Index(fields=['town'], name='lj_ent_town'), models.Index(fields=['park'], name='lj_ent_park'), models.Index(fields=['industry_code'], name='lj_ent_industry')],
+                "verbose_name": "企业",
+                "verbose_name_plural": "企业",
+                "db_table": "lj_enterprise",
+                "ordering": ["uscc"],
+                "indexes": [
+                    models.Index(fields=["name"], name="lj_ent_name"),
+                    models.Index(fields=["town"], name="lj_ent_town"),
+                    models.Index(fields=["park"], name="lj_ent_park"),
+                    models.Index(fields=["industry_code"], name="lj_ent_industry"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CreditEvent',
+            name="CreditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('research_misconduct', '科研严重失信行为'), ('major_accident', '重大安全、质量事故或严重环境违法行为')], max_length=32, verbose_name='类别')),
-                ('year', models.IntegerField(verbose_name='年度')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("research_misconduct", "科研严重失信行为"),
+                            ("major_accident", "重大安全、质量事故或严重环境违法行为"),
+                        ],
+                        max_length=32,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("year", models.IntegerField(verbose_name="年度")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用事件',
-                'verbose_name_plural': '信用事件',
-                'db_table': 'lj_credit_events',
-                'ordering': ['id'],
+                "verbose_name": "信用事件",
+                "verbose_name_plural": "信用事件",
+                "db_table": "lj_credit_events",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Conversion',
+            name="Conversion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.IntegerField(verbose_name='年度')),
-                ('title', models.CharField(blank=True, max_length=200, null=True, verbose_name='成果名称')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.IntegerField(verbose_name="年度")),
+                ("title", models.CharField(blank=True, max_length=200, null=True, verbose_name="成果名称")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '科技成果转化',
-                'verbose_name_plural': '科技成果转化',
-                'db_table': 'lj_conversions',
-                'ordering': ['id'],
+                "verbose_name": "科技成果转化",
+                "verbose_name_plural": "科技成果转化",
+                "db_table": "lj_conversions",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Award',
+            name="Award",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('st_award', '科技奖励'), ('competition', '创新创业大赛')], max_length=32, verbose_name='类别')),
-                ('level', models.CharField(blank=True, choices=[('national', '国家级'), ('provincial', '省部级')], max_length=32, null=True, verbose_name='级别')),
-                ('year', models.IntegerField(blank=True, null=True, verbose_name='年度')),
-                ('rank', models.IntegerField(blank=True, null=True, verbose_name='完成单位排名')),
-                ('prize', models.CharField(blank=True, choices=[('special', '特等奖'), ('first', '一等奖'), ('second', '二等奖'), ('third', '三等奖'), ('excellence', '优秀奖'), ('finalist', '入围决赛')], max_length=32, null=True, verbose_name='奖励等级')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("st_award", "科技奖励"), ("competition", "创新创业大赛")],
+                        max_length=32,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("national", "国家级"), ("provincial", "省部级")],
+                        max_length=32,
+                        null=True,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("year", models.IntegerField(blank=True, null=True, verbose_name="年度")),
+                ("rank", models.IntegerField(blank=True, null=True, verbose_name="完成单位排名")),
+                (
+                    "prize",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("special", "特等奖"),
+                            ("first", "一等奖"),
+                            ("second", "二等奖"),
+                            ("third", "三等奖"),
+                            ("excellence", "优秀奖"),
+                            ("finalist", "入围决赛"),
+                        ],
+                        max_length=32,
+                        null=True,
+                        verbose_name="奖励等级",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '奖项',
-                'verbose_name_plural': '奖项',
-                'db_table': 'lj_awards',
-                'ordering': ['id'],
+                "verbose_name": "奖项",
+                "verbose_name_plural": "奖项",
+                "db_table": "lj_awards",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='AnnualFigure',
+            name="AnnualFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.IntegerField(verbose_name='年度')),
-                ('operating_revenue', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='营业收入')),
-                ('sales_revenue', models.DecimalField(blank=True, decimal_places=4, help_text='为空时等于营业收入', max_digits=20, null=True, verbose_name='销售收入')),
-                ('hightech_revenue', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='高新技术产品(服务)收入')),
-                ('total_assets', models.DecimalField(blank=True, decimal_places=4, help_text='年末', max_digits=20, null=True, verbose_name='资产总额')),
-                ('total_liabilities', models.DecimalField(blank=True, decimal_places=4, help_text='年末', max_digits=20, null=True, verbose_name='负债总额')),
-                ('total_cost_expense', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='成本费用支出总额')),
-                ('rd_expense', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='研发费用')),
-                ('rd_expense_domestic', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='境内研发费用')),
-                ('net_profit', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='净利润')),
-                ('tax_paid', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='纳税总额')),
-                ('employees', models.DecimalField(blank=True, decimal_places=4, help_text='年平均人数，可含小数', max_digits=20, null=True, verbose_name='职工总数')),
-                ('tech_staff', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='科技人员数')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.IntegerField(verbose_name="年度")),
+                (
+                    "operating_revenue",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="营业收入"
+                    ),
+                ),
+                (
+                    "sales_revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="为空时等于营业收入",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="销售收入",
+                    ),
+                ),
+                (
+                    "hightech_revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=20,
+                        null=True,
+                        verbose_name="高新技术产品(服务)收入",
+                    ),
+                ),
+                (
+                    "total_assets",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="年末",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="资产总额",
+                    ),
+                ),
+                (
+                    "total_liabilities",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="年末",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="负债总额",
+                    ),
+                ),
+                (
+                    "total_cost_expense",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=20,
+                        null=True,
+                        verbose_name="成本费用支出总额",
+                    ),
+                ),
+                (
+                    "rd_expense",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="研发费用"
+                    ),
+                ),
+                (
+                    "rd_expense_domestic",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="境内研发费用"
+                    ),
+                ),
+                (
+                    "net_profit",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="净利润"
+                    ),
+                ),
+                (
+                    "tax_paid",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="纳税总额"
+                    ),
+                ),
+                (
+                    "employees",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="年平均人数，可含小数",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="职工总数",
+                    ),
+                ),
+                (
+                    "tech_staff",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="科技人员数"
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度数据',
-                'verbose_name_plural': '年度数据',
-                'db_table': 'lj_annual',
-                'ordering': ['id'],
+                "verbose_name": "年度数据",
+                "verbose_name_plural": "年度数据",
+                "db_table": "lj_annual",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Financing',
+            name="Financing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('venture', '创业投资'), ('bank_loan', '银行贷款')], max_length=32, verbose_name='类别')),
-                ('date', models.DateField(blank=True, null=True, verbose_name='日期')),
-                ('amount', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='金额')),
-                ('counterparty', models.CharField(blank=True, max_length=200, null=True, verbose_name='投资方/贷款银行')),
-                ('low_risk', models.BooleanField(blank=True, help_text='全额保证金、存单、银行承兑汇票、理财、保险、国债等质押', null=True, verbose_name='低风险业务')),
-                ('daily_avg_balance_12m', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='连续12个月日均贷款余额')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("venture", "创业投资"), ("bank_loan", "银行贷款")],
+                        max_length=32,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("date", models.DateField(blank=True, null=True, verbose_name="日期")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="金额"
+                    ),
+                ),
+                (
+                    "counterparty",
+                    models.CharField(blank=True, max_length=200, null=True, verbose_name="投资方/贷款银行"),
+                ),
+                (
+                    "low_risk",
+                    models.BooleanField(
+                        blank=True,
+                        help_text="全额保证金、存单、银行承兑汇票、理财、保险、国债等质押",
+                        null=True,
+                        verbose_name="低风险业务",
+                    ),
+                ),
+                (
+                    "daily_avg_balance_12m",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=20,
+                        null=True,
+                        verbose_name="连续12个月日均贷款余额",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '融资',
-                'verbose_name_plural': '融资',
-                'db_table': 'lj_financing',
-                'ordering': ['id'],
+                "verbose_name": "融资",
+                "verbose_name_plural": "融资",
+                "db_table": "lj_financing",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('file_format', models.CharField(max_length=8, verbose_name='格式')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('status', models.CharField(choices=[('accepted', '已导入'), ('refused', '已拒绝')], max_length=16, verbose_name='结果')),
-                ('created', models.IntegerField(default=0, verbose_name='新建')),
-                ('updated', models.IntegerField(default=0, verbose_name='更新')),
-                ('unchanged', models.IntegerField(default=0, verbose_name='未变化')),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='错误清单')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("file_format", models.CharField(max_length=8, verbose_name="格式")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("accepted", "已导入"), ("refused", "已拒绝")],
+                        max_length=16,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("created", models.IntegerField(default=0, verbose_name="新建")),
+                ("updated", models.IntegerField(default=0, verbose_name="更新")),
+                ("unchanged", models.IntegerField(default=0, verbose_name="未变化")),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="错误清单")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入批次',
-                'verbose_name_plural': '导入批次',
-                'ordering': ['-at'],
+                "verbose_name": "导入批次",
+                "verbose_name_plural": "导入批次",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRecord',
+            name="ChangeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uscc', models.CharField(db_index=True, max_length=18, verbose_name='统一社会信用代码')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('source', models.CharField(choices=[('import', '导入'), ('form', '在线编辑'), ('admin', '后台管理')], max_length=16, verbose_name='来源')),
-                ('path', models.CharField(max_length=120, verbose_name='字段')),
-                ('label', models.CharField(max_length=120, verbose_name='字段名称')),
-                ('old', models.JSONField(blank=True, null=True, verbose_name='原值')),
-                ('new', models.JSONField(blank=True, null=True, verbose_name='新值')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('enterprise', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changes', to='enterprises.enterprise', verbose_name='企业')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='enterprises.importbatch', verbose_name='导入批次')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uscc", models.CharField(db_index=True, max_length=18, verbose_name="统一社会信用代码")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("import", "导入"), ("form", "在线编辑"), ("admin", "后台管理")],
+                        max_length=16,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("path", models.CharField(max_length=120, verbose_name="字段")),
+                ("label", models.CharField(max_length=120, verbose_name="字段名称")),
+                ("old", models.JSONField(blank=True, null=True, verbose_name="原值")),
+                ("new", models.JSONField(blank=True, null=True, verbose_name="新值")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="changes",
+                        to="enterprises.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="enterprises.importbatch",
+                        verbose_name="导入批次",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '变更记录',
-                'verbose_name_plural': '变更记录',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "变更记录",
+                "verbose_name_plural": "变更记录",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IntellectualProperty',
+            name="IntellectualProperty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invention_patent', '发明专利'), ('defense_patent', '国防专利'), ('plant_variety', '植物新品种'), ('national_crop_variety', '国家级农作物品种'), ('national_new_drug', '国家新药'), ('tcm_protected_variety_1', '国家一级中药保护品种'), ('ic_layout_design', '集成电路布图设计专有权'), ('utility_model', '实用新型专利'), ('design_patent', '外观设计专利'), ('software_copyright', '软件著作权')], max_length=32, verbose_name='类别')),
-                ('number', models.CharField(blank=True, max_length=200, null=True, verbose_name='编号')),
-                ('title', models.CharField(blank=True, max_length=200, null=True, verbose_name='名称')),
-                ('granted_on', models.DateField(blank=True, null=True, verbose_name='授权日期')),
-                ('expires_on', models.DateField(blank=True, help_text='为空表示无期限', null=True, verbose_name='失效日期')),
-                ('valid', models.BooleanField(blank=True, null=True, verbose_name='有效')),
-                ('core', models.BooleanField(blank=True, null=True, verbose_name='对主要产品起核心支持作用')),
-                ('acquired_by', models.CharField(blank=True, choices=[('own', '自主研发'), ('transfer', '受让'), ('gift', '受赠'), ('merger', '并购')], max_length=32, null=True, verbose_name='获得方式')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invention_patent", "发明专利"),
+                            ("defense_patent", "国防专利"),
+                            ("plant_variety", "植物新品种"),
+                            ("national_crop_variety", "国家级农作物品种"),
+                            ("national_new_drug", "国家新药"),
+                            ("tcm_protected_variety_1", "国家一级中药保护品种"),
+                            ("ic_layout_design", "集成电路布图设计专有权"),
+                            ("utility_model", "实用新型专利"),
+                            ("design_patent", "外观设计专利"),
+                            ("software_copyright", "软件著作权"),
+                        ],
+                        max_length=32,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("number", models.CharField(blank=True, max_length=200, null=True, verbose_name="编号")),
+                ("title", models.CharField(blank=True, max_length=200, null=True, verbose_name="名称")),
+                ("granted_on", models.DateField(blank=True, null=True, verbose_name="授权日期")),
+                (
+                    "expires_on",
+                    models.DateField(
+                        blank=True, help_text="为空表示无期限", null=True, verbose_name="失效日期"
+                    ),
+                ),
+                ("valid", models.BooleanField(blank=True, null=True, verbose_name="有效")),
+                ("core", models.BooleanField(blank=True, null=True, verbose_name="对主要产品起核心支持作用")),
+                (
+                    "acquired_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("own", "自主研发"),
+                            ("transfer", "受让"),
+                            ("gift", "受赠"),
+                            ("merger", "并购"),
+                        ],
+                        max_length=32,
+                        null=True,
+                        verbose_name="获得方式",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '知识产权',
-                'verbose_name_plural': '知识产权',
-                'db_table': 'lj_ip',
-                'ordering': ['id'],
+                "verbose_name": "知识产权",
+                "verbose_name_plural": "知识产权",
+                "db_table": "lj_ip",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Premises',
+            name="Premises",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('lease', '租赁'), ('purchase', '购置')], max_length=32, verbose_name='类别')),
-                ('year', models.IntegerField(blank=True, null=True, verbose_name='年度')),
-                ('area_m2', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='面积')),
-                ('annual_rent', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='年租金')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("lease", "租赁"), ("purchase", "购置")], max_length=32, verbose_name="类别"
+                    ),
+                ),
+                ("year", models.IntegerField(blank=True, null=True, verbose_name="年度")),
+                (
+                    "area_m2",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="面积"
+                    ),
+                ),
+                (
+                    "annual_rent",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=20, null=True, verbose_name="年租金"
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '场地',
-                'verbose_name_plural': '场地',
-                'db_table': 'lj_premises',
-                'ordering': ['id'],
+                "verbose_name": "场地",
+                "verbose_name_plural": "场地",
+                "db_table": "lj_premises",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('national', '国家级'), ('provincial', '省部级')], max_length=32, verbose_name='级别')),
-                ('year', models.IntegerField(blank=True, null=True, verbose_name='立项年度')),
-                ('title', models.CharField(blank=True, max_length=200, null=True, verbose_name='项目名称')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("national", "国家级"), ("provincial", "省部级")],
+                        max_length=32,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("year", models.IntegerField(blank=True, null=True, verbose_name="立项年度")),
+                ("title", models.CharField(blank=True, max_length=200, null=True, verbose_name="项目名称")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '科技计划项目',
-                'verbose_name_plural': '科技计划项目',
-                'db_table': 'lj_projects',
-                'ordering': ['id'],
+                "verbose_name": "科技计划项目",
+                "verbose_name_plural": "科技计划项目",
+                "db_table": "lj_projects",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Qualification',
+            name="Qualification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('hnte', '国家高新技术企业'), ('tianjin_hnte', '天津市高新技术企业'), ('tech_sme', '国家科技型中小企业'), ('software_enterprise', '软件企业证书'), ('software_product', '软件产品证书'), ('rd_institution', '研发机构'), ('chuying', '雏鹰企业'), ('dengling', '瞪羚企业'), ('lingjun_peiyu', '科技领军培育企业'), ('lingjun', '科技领军企业')], max_length=32, verbose_name='类别')),
-                ('level', models.CharField(blank=True, choices=[('national', '国家级'), ('provincial', '省部级'), ('municipal', '市级')], max_length=32, null=True, verbose_name='级别')),
-                ('number', models.CharField(blank=True, max_length=200, null=True, verbose_name='证书编号')),
-                ('issued_on', models.DateField(blank=True, null=True, verbose_name='发证日期')),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name='有效期至')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hnte", "国家高新技术企业"),
+                            ("tianjin_hnte", "天津市高新技术企业"),
+                            ("tech_sme", "国家科技型中小企业"),
+                            ("software_enterprise", "软件企业证书"),
+                            ("software_product", "软件产品证书"),
+                            ("rd_institution", "研发机构"),
+                            ("chuying", "雏鹰企业"),
+                            ("dengling", "瞪羚企业"),
+                            ("lingjun_peiyu", "科技领军培育企业"),
+                            ("lingjun", "科技领军企业"),
+                        ],
+                        max_length=32,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("national", "国家级"), ("provincial", "省部级"), ("municipal", "市级")],
+                        max_length=32,
+                        null=True,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("number", models.CharField(blank=True, max_length=200, null=True, verbose_name="证书编号")),
+                ("issued_on", models.DateField(blank=True, null=True, verbose_name="发证日期")),
+                ("expires_on", models.DateField(blank=True, null=True, verbose_name="有效期至")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '资质',
-                'verbose_name_plural': '资质',
-                'db_table': 'lj_qualifications',
-                'ordering': ['id'],
+                "verbose_name": "资质",
+                "verbose_name_plural": "资质",
+                "db_table": "lj_qualifications",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Standard',
+            name="Standard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('international', '国际标准'), ('national', '国家标准'), ('industry', '行业标准'), ('local', '地方标准'), ('group', '团体标准'), ('enterprise', '企业标准')], max_length=32, verbose_name='标准级别')),
-                ('role', models.CharField(blank=True, choices=[('lead', '主导制定'), ('participant', '参与制定')], max_length=32, null=True, verbose_name='参与方式')),
-                ('year', models.IntegerField(blank=True, null=True, verbose_name='年度')),
-                ('code', models.CharField(blank=True, max_length=200, null=True, verbose_name='标准编号')),
-                ('enterprise', models.ForeignKey(db_column='uscc', on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("international", "国际标准"),
+                            ("national", "国家标准"),
+                            ("industry", "行业标准"),
+                            ("local", "地方标准"),
+                            ("group", "团体标准"),
+                            ("enterprise", "企业标准"),
+                        ],
+                        max_length=32,
+                        verbose_name="标准级别",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[("lead", "主导制定"), ("participant", "参与制定")],
+                        max_length=32,
+                        null=True,
+                        verbose_name="参与方式",
+                    ),
+                ),
+                ("year", models.IntegerField(blank=True, null=True, verbose_name="年度")),
+                ("code", models.CharField(blank=True, max_length=200, null=True, verbose_name="标准编号")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '标准',
-                'verbose_name_plural': '标准',
-                'db_table': 'lj_standards',
-                'ordering': ['id'],
+                "verbose_name": "标准",
+                "verbose_name_plural": "标准",
+                "db_table": "lj_standards",
+                "ordering": ["id"],
             },
         ),
     ]

@@ -6,56 +6,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enterprises', '0001_initial'),
+        ("enterprises", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationRun',
+            name="EvaluationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policies', models.JSONField(default=list, verbose_name='评价政策')),
-                ('year', models.IntegerField(verbose_name='申报年度')),
-                ('as_of', models.DateField(verbose_name='有效性判断日期')),
-                ('engine', models.CharField(default='duckdb', max_length=16, verbose_name='计算引擎')),
-                ('overrides', models.JSONField(blank=True, default=dict, verbose_name='参数调整（模拟）')),
-                ('status', models.CharField(choices=[('running', '评价中'), ('done', '已完成'), ('failed', '失败')], default='running', max_length=16, verbose_name='状态')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='结果统计')),
-                ('provisional', models.JSONField(blank=True, default=list, verbose_name='含暂定参数的政策')),
-                ('enterprise_count', models.IntegerField(default=0, verbose_name='企业数')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('seconds', models.FloatField(blank=True, null=True, verbose_name='耗时（秒）')),
-                ('error', models.TextField(blank=True, default='', verbose_name='错误信息')),
-                ('result_file', models.CharField(blank=True, default='', max_length=255, verbose_name='结果文件')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("policies", models.JSONField(default=list, verbose_name="评价政策")),
+                ("year", models.IntegerField(verbose_name="申报年度")),
+                ("as_of", models.DateField(verbose_name="有效性判断日期")),
+                ("engine", models.CharField(default="duckdb", max_length=16, verbose_name="计算引擎")),
+                ("overrides", models.JSONField(blank=True, default=dict, verbose_name="参数调整（模拟）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "评价中"), ("done", "已完成"), ("failed", "失败")],
+                        default="running",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("counts", models.JSONField(blank=True, default=dict, verbose_name="结果统计")),
+                ("provisional", models.JSONField(blank=True, default=list, verbose_name="含暂定参数的政策")),
+                ("enterprise_count", models.IntegerField(default=0, verbose_name="企业数")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="开始时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                ("seconds", models.FloatField(blank=True, null=True, verbose_name="耗时（秒）")),
+                ("error", models.TextField(blank=True, default="", verbose_name="错误信息")),
+                (
+                    "result_file",
+                    models.CharField(blank=True, default="", max_length=255, verbose_name="结果文件"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评价批次',
-                'verbose_name_plural': '评价批次',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "评价批次",
+                "verbose_name_plural": "评价批次",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EvaluationResult',
+            name="EvaluationResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy', models.CharField(max_length=64, verbose_name='政策')),
-                ('result', models.CharField(choices=[('pass', '通过'), ('fail', '不通过'), ('unknown', '需补充材料')], max_length=8, verbose_name='结果')),
-                ('score', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='得分')),
-                ('enterprise', models.ForeignKey(db_column='uscc', db_constraint=False, on_delete=django.db.models.deletion.CASCADE, to='enterprises.enterprise', to_field='uscc', verbose_name='企业')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='evaluation.evaluationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("policy", models.CharField(max_length=64, verbose_name="政策")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("pass", "通过"), ("fail", "不通过"), ("unknown", "需补充材料")],
+                        max_length=8,
+                        verbose_name="结果",
+                    ),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=8, null=True, verbose_name="得分"
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        db_column="uscc",
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="enterprises.enterprise",
+                        to_field="uscc",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="evaluation.evaluationrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评价结果',
-                'verbose_name_plural': '评价结果',
-                'indexes': [models.Index(fields=['run', 'policy', 'result'], name='lj_evr_run_policy_result')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'enterprise', 'policy'), name='lj_evr_unique')],
+                "verbose_name": "评价结果",
+                "verbose_name_plural": "评价结果",
+                "indexes": [
+                    models.Index(fields=["run", "policy", "result"], name="lj_evr_run_policy_result")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "enterprise", "policy"), name="lj_evr_unique")
+                ],
             },
         ),
     ]

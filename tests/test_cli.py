@@ -1,0 +1,70 @@
+"""The `lingjun` command line, run as a user would (subprocess, its own LINGJUN_HOME)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "lingjun"
+
+
+def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env.update(LINGJUN_HOME=str(home), COLUMNS="200")
+    proc = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=600, check=False)
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    run(tmp_path, "migrate")
+    return tmp_path
+
+
+def test_demo_data_import_export_round_trip(home: Path):
+    demo = home / "demo.jsonl"
+    run(home, "demo-data", "--enterprises", "200", "--seed", "4", "--year", "2024", "--out", str(demo))
+    assert len(demo.read_text(encoding="utf-8").splitlines()) == 200
+    assert "新建 200" in run(home, "import", str(demo)).stdout
+    first, second = home / "first.jsonl", home / "second.jsonl"
+    run(home, "export", str(first))
+    assert "未变化 200" in run(home, "import", str(first)).stdout
+    run(home, "export", str(second))
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_import_of_a_bad_file_exits_non_zero_and_lists_every_error(home: Path):
+    bad = home / "bad.jsonl"
+    lines = [
+        {"uscc": "91120114MA05XXXXX0", "name": "甲", "registered_on": "2018-01-01"},
+        {"uscc": "91120114MA0000001X", "name": "乙", "registered_on": "2999-01-01"},
+    ]
+    bad.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    proc = run(home, "import", str(bad), check=False)
+    assert proc.returncode == 1
+    assert "校验位" in proc.stderr and "2999-01-01" in proc.stderr
+    assert "数据库未作任何改动" in proc.stderr
+
+
+def test_excel_template_and_demo_data_as_excel(home: Path):
+    from openpyxl import load_workbook
+
+    run(home, "template", str(home / "t.xlsx"))
+    assert "说明" in load_workbook(home / "t.xlsx").sheetnames
+    run(home, "demo-data", "--enterprises", "30", "--seed", "1", "--year", "2024", "--out", str(home / "d.xlsx"))
+    assert "新建 30" in run(home, "import", str(home / "d.xlsx")).stdout
+
+
+def test_createuser_refuses_an_unknown_town(home: Path):
+    proc = run(home, "createuser", "z", "--role", "town_officer", "--town", "火星镇", "--password", "x1y2z3w4v5",
+               check=False)
+    assert proc.returncode == 2 and "不是已登记的镇街或园区" in proc.stderr
+    ok = run(home, "createuser", "z", "--role", "town_officer", "--town", "梅厂镇", "--password", "x1y2z3w4v5")
+    assert "已创建用户" in ok.stdout
