@@ -18,3 +18,9 @@ def test_required_fields_are_not_nullable():
     for spec in ENTERPRISE.fields:
         if spec.required:
             assert not Enterprise._meta.get_field(spec.name).null
+
+
+def test_hand_declared_fields_agree_with_the_schema():
+    for name in ("uscc", "name", "registered_on"):
+        assert Enterprise._meta.get_field(name).verbose_name == ENTERPRISE.field(name).label
+    assert Enterprise._meta.get_field("uscc").unique

@@ -38,6 +38,7 @@ def _django_field(spec: FieldSpec) -> models.Field[Any, Any]:
 
 
 def _add_fields(model: type[models.Model], section: Section, skip: tuple[str, ...] = ()) -> None:
+    """Add a column for every field of ``section`` (except ``skip``, declared by hand)."""
     for spec in section.fields:
         if spec.name not in skip and spec.type != "int_list":
             model.add_to_class(spec.name, _django_field(spec))
@@ -67,8 +68,15 @@ class Division(models.Model):
 
 
 class Enterprise(models.Model):
-    """企业: the enterprise with its basic information and credit flags."""
+    """企业: the enterprise with its basic information and credit flags.
 
+    The key fields are declared here (checked against the schema by a test); the others are
+    generated from :data:`lingjun.dossier.schema.ENTERPRISE`.
+    """
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("企业名称", max_length=200)
+    registered_on = models.DateField("成立日期")
     created_at = models.DateTimeField("建档时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -86,12 +94,10 @@ class Enterprise(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.uscc}）"  # type: ignore[attr-defined]
+        return f"{self.name}（{self.uscc}）"
 
 
-_add_fields(Enterprise, schema.ENTERPRISE)
-Enterprise._meta.get_field("uscc")._unique = True  # type: ignore[union-attr]
-Enterprise._meta.get_field("uscc").max_length = 18  # type: ignore[union-attr]
+_add_fields(Enterprise, schema.ENTERPRISE, skip=("uscc", "name", "registered_on"))
 
 
 class DossierRow(models.Model):
@@ -101,6 +107,7 @@ class DossierRow(models.Model):
         Enterprise, to_field="uscc", db_column="uscc", on_delete=models.CASCADE, verbose_name="企业"
     )
 
+    objects = models.Manager()
     section: Section
 
     class Meta:
@@ -122,7 +129,7 @@ def _row_model(name: str, section: Section, verbose: str) -> type[DossierRow]:
     attrs: dict[str, Any] = {"__module__": __name__, "Meta": meta, "section": section}
     model = type(name, (DossierRow,), attrs)
     _add_fields(model, section)
-    return model  # type: ignore[return-value]
+    return model
 
 
 AnnualFigure = _row_model("AnnualFigure", schema.ANNUAL, "年度数据")

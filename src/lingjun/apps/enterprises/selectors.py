@@ -71,7 +71,7 @@ def dossiers_load(*, usccs: Iterable[str]) -> dict[str, dict[str, Any]]:
         events = CreditEvent.objects.filter(enterprise_id__in=chunk).order_by("id")
         for ev in events.values("enterprise_id", "kind", "year"):
             field = next(f for f, k in CREDIT_EVENT_FIELDS.items() if k == ev["kind"])
-            raw[ev["enterprise_id"]]["credit"].setdefault(field, []).append(ev["year"])
+            raw[str(ev["enterprise_id"])]["credit"].setdefault(field, []).append(ev["year"])
         for section in LIST_SECTIONS:
             grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
             rows = ROW_MODELS[section.key].objects.filter(enterprise_id__in=chunk).order_by("id")

@@ -58,7 +58,7 @@ def _sqlite_extension() -> str:
     raise RuntimeError(NO_SQLITE_EXTENSION)
 
 
-def _database() -> dict[str, Any]:
+def _database() -> Any:
     return settings.DATABASES["default"]
 
 

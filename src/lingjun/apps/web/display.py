@@ -33,7 +33,7 @@ def unknown_text() -> str:
 
 def uscc_of(enterprise: Enterprise) -> str:
     """The enterprise's USCC (its fields are generated from the schema, so typed here once)."""
-    return str(enterprise.uscc)  # type: ignore[attr-defined]
+    return str(enterprise.uscc)
 
 
 def format_number(value: Decimal | int | float) -> str:

@@ -189,13 +189,13 @@ def enterprise_list_page(
         _qualifications()
         .filter(
             qualification_valid_on(today),
-            enterprise_id__in=[e.uscc for e in enterprises],  # type: ignore[attr-defined]
+            enterprise_id__in=[e.uscc for e in enterprises],
         )
         .order_by("kind")
     )
     for uscc, kind in rows_q.values_list("enterprise_id", "kind").distinct():
         held.setdefault(uscc, []).append(labels.get(kind, kind))
-    rows = [ListRow(e, held.get(e.uscc, [])) for e in enterprises]  # type: ignore[attr-defined]
+    rows = [ListRow(e, held.get(e.uscc, [])) for e in enterprises]
     return EnterpriseListPage(rows, page, per_page, count, capped, has_next)
 
 
@@ -246,7 +246,7 @@ def enterprise_profile(
     *, enterprise: Enterprise, changes_page: int | str = 1, per_page: int = 20
 ) -> EnterpriseProfile:
     """The canonical dossier of one (already authorised) enterprise and a page of its history."""
-    uscc: str = enterprise.uscc  # type: ignore[attr-defined]
+    uscc: str = enterprise.uscc
     dossier = dossiers_load(usccs=[uscc]).get(uscc, {"uscc": uscc})
     changes = enterprise_changes(enterprise=enterprise)
     return EnterpriseProfile(dossier, Paginator(changes, per_page).get_page(changes_page))
@@ -254,4 +254,4 @@ def enterprise_profile(
 
 def enterprise_changes(*, enterprise: Enterprise) -> QuerySet[ChangeRecord]:
     """The change history (变更记录) of one enterprise, newest first, by USCC."""
-    return ChangeRecord.objects.filter(uscc=enterprise.uscc).select_related("user").order_by("-at", "-id")  # type: ignore[attr-defined]
+    return ChangeRecord.objects.filter(uscc=enterprise.uscc).select_related("user").order_by("-at", "-id")

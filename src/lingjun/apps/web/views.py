@@ -350,5 +350,5 @@ def enterprise_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(
         (dossier_json(dossier) + "\n").encode("utf-8"), content_type="application/x-ndjson; charset=utf-8"
     )
-    _attachment(response, f"{enterprise.name}_{uscc}.jsonl")  # type: ignore[attr-defined]
+    _attachment(response, f"{enterprise.name}_{uscc}.jsonl")
     return response
