@@ -29,6 +29,9 @@ class EvaluationRun(models.Model):
     as_of = models.DateField("有效性判断日期")
     engine = models.CharField("计算引擎", max_length=16, default="duckdb")
     overrides = models.JSONField("参数调整（模拟）", default=dict, blank=True)
+    #: run-wide policy inputs the dossier does not carry, e.g. an officer's confirmation that no
+    #: applicant is in a prohibited sector: ``{"national.tech_sme.2017.prohibited_sector": false}``
+    inputs = models.JSONField("人工确认的输入", default=dict, blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.RUNNING)
     counts = models.JSONField("结果统计", default=dict, blank=True)
     provisional = models.JSONField("含暂定参数的政策", default=list, blank=True)

@@ -31,7 +31,7 @@ from lingjun.apps.evaluation.pool import (
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
 from lingjun.dossier.tables import empty_tables
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.evaluate import Evaluation, build_query, evaluate, resolve_policies
+from lingjun.rules.evaluation import Evaluation, build_query, evaluate, resolve_policies
 from lingjun.rules.records import build_records
 
 ENGINES = ("duckdb", "postgres", "spark")
@@ -72,11 +72,19 @@ def evaluation_of_pool(
     as_of: date,
     engine: str = "duckdb",
     overrides: Mapping[str, str] | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> Evaluation:
     """Evaluate the whole pool (no storage): the engine's :class:`Evaluation`."""
     con, tables = _pool_tables(engine)
     try:
-        return evaluate(tables=tables, policies=list(policies), year=year, as_of=as_of, overrides=overrides)
+        return evaluate(
+            tables=tables,
+            policies=list(policies),
+            year=year,
+            as_of=as_of,
+            overrides=overrides,
+            inputs=dict(inputs) if inputs else None,
+        )
     finally:
         if engine != "spark":  # the Spark session is shared for the process
             con.disconnect()
@@ -110,6 +118,7 @@ def evaluation_run(
     as_of: date,
     engine: str = "duckdb",
     overrides: Mapping[str, str] | None = None,
+    inputs: Mapping[str, Any] | None = None,
     user: User | None = None,
 ) -> EvaluationRun:
     """Evaluate the pool and store the run: parameters, counts, results, explanation columns."""
@@ -122,13 +131,14 @@ def evaluation_run(
         as_of=as_of,
         engine=engine,
         overrides=dict(overrides or {}),
+        inputs=dict(inputs or {}),
         user=user,
         provisional=[p.id for p in resolved if not p.verified or not all(c.verified for c in p.criteria)],
     )
     started = time.perf_counter()
     try:
         evaluation = evaluation_of_pool(
-            policies=run.policies, year=year, as_of=as_of, engine=engine, overrides=overrides
+            policies=run.policies, year=year, as_of=as_of, engine=engine, overrides=overrides, inputs=inputs
         )
         path = runs_dir() / f"run-{run.pk}.parquet"
         pq.write_table(evaluation.table, path)
@@ -168,6 +178,8 @@ def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]
             year=run.year,
             as_of=run.as_of,
             overrides=run.overrides,
+            inputs=run.inputs or None,
+            compile_sql=False,
         )
     finally:
         con.disconnect()
