@@ -1,0 +1,400 @@
+"""Compile a policy's expressions to Ibis column expressions over the facts table (编译器).
+
+Three-valued logic is SQL's own: a criterion is a nullable boolean (true = pass, false = fail,
+null = unknown), so ``all_of``/``any_of`` are Kleene AND/OR in every engine.
+
+Numbers are exact rationals in integer arithmetic: a :class:`Num` is ``n / (d·k)`` with ``n`` and
+``d`` integer columns (``d`` > 0) and ``k`` a constant fraction. Money and other decimal facts are
+integers of 1/10000 (``k`` = 10000), thresholds are fractions (0.03 = 3/100), and a comparison such
+as ``rd / sales >= 0.03`` becomes ``100·rd >= 3·sales`` — band edges are exact, BIGINT arithmetic
+is fast, and DuckDB, PostgreSQL and Spark agree to the digit. Only the HNTE growth rate multiplies
+two amounts; it uses DECIMAL(38,0). Any node the compiler cannot translate raises at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from lingjun.rules import expr as E
+from lingjun.rules.facts import UNIT, AnnualFact, FactSet, InputFact, bind_filters
+from lingjun.rules.policy import Policy, Scale
+
+#: integers too large for BIGINT (products of two amounts)
+BIG = dt.Decimal(38, 0)
+ONE = Fraction(1)
+
+
+@dataclass(frozen=True)
+class Num:
+    """The exact value ``n / (d · k)``: integer columns ``n`` and ``d`` (> 0; None for 1), constant ``k``."""
+
+    n: ir.Value
+    d: ir.Value | None = None
+    k: Fraction = ONE
+
+
+@dataclass(frozen=True)
+class Root:
+    """A compound growth rate (x1/x0)^(1/periods) − 1 of two amounts: only compared with constants."""
+
+    x0: ir.Value
+    x1: ir.Value
+    periods: int
+
+
+class CompileError(NotImplementedError):
+    """The compiler met a node it cannot translate (a bug: the loader should have refused it)."""
+
+
+def lit(value: int) -> ir.Value:
+    return ibis.literal(value, type="int64") if abs(value) < 2**62 else ibis.literal(value, type=BIG)
+
+
+def constant(value: Decimal | int | Fraction) -> Num:
+    f = Fraction(value)
+    return Num(lit(f.numerator), None, Fraction(f.denominator))
+
+
+def _scaled(x: ir.Value, c: int) -> ir.Value:
+    return x if c == 1 else x * lit(c)
+
+
+def _times(a: ir.Value | None, b: ir.Value | None) -> ir.Value | None:
+    if a is None:
+        return b
+    return a if b is None else a * b
+
+
+def _flcm(a: Fraction, b: Fraction) -> Fraction:
+    """The least common multiple of two positive fractions (both divide it to an integer)."""
+    return Fraction(math.lcm(a.numerator, b.numerator), math.gcd(a.denominator, b.denominator))
+
+
+def common(a: Num, b: Num) -> tuple[ir.Value, ir.Value, ir.Value | None, Fraction]:
+    """a and b over one denominator ``d·K``: (a's numerator, b's numerator, d, K)."""
+    k = _flcm(a.k, b.k)
+    ca, cb = k / a.k, k / b.k
+    assert ca.denominator == 1 and cb.denominator == 1
+    na = _scaled(a.n if b.d is None else a.n * b.d, ca.numerator)
+    nb = _scaled(b.n if a.d is None else b.n * a.d, cb.numerator)
+    return na, nb, _times(a.d, b.d), k
+
+
+def add(a: Num, b: Num, sign: int = 1) -> Num:
+    na, nb, d, k = common(a, b)
+    return Num(na + nb if sign > 0 else na - nb, d, k)
+
+
+def divide(a: Num, b: Num) -> Num:
+    """a / b with a positive denominator; a divisor ≤ 0 makes the ratio unknown."""
+    d = b.n if a.d is None else a.d * b.n
+    return Num(a.n if b.d is None else a.n * b.d, ibis.ifelse(b.n > 0, d, ibis.null(d.type())), a.k / b.k)
+
+
+def compare(op: str, a: Num, b: Num) -> ir.BooleanValue:
+    """a op b  ⇔  a.n·b.d·b.k op b.n·a.d·a.k, cleared of fractions (all d and k are positive)."""
+    left = a.n if b.d is None else a.n * b.d
+    right = b.n if a.d is None else b.n * a.d
+    ratio = b.k / a.k  # left·(b.k) op right·(a.k)  ⇔  left·num op right·den
+    return plain_compare(op, _scaled(left, ratio.numerator), _scaled(right, ratio.denominator))
+
+
+def plain_compare(op: str, left: Any, right: Any) -> ir.BooleanValue:
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    if op == ">=":
+        return left >= right
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    raise CompileError(op)  # pragma: no cover
+
+
+def _fraction_case(branches: list[tuple[ir.BooleanValue, Fraction]], last: Fraction, missing: Any) -> Num:
+    """A CASE over constant fractions, as one integer column over their common denominator."""
+    den = math.lcm(*(f.denominator for _, f in branches), last.denominator)
+
+    def as_int(f: Fraction) -> ir.Value:
+        return lit(int(f * den))
+
+    value = ibis.cases(
+        (missing, ibis.null("int64")), *[(cond, as_int(f)) for cond, f in branches], else_=as_int(last)
+    )
+    return Num(value, None, Fraction(den))
+
+
+@dataclass
+class PolicyCompiler:
+    """Translates one policy's expressions over the facts table ``t``.
+
+    Named values (metrics, indicators, the score, criteria) are computed in stages (see
+    :func:`lingjun.rules.evaluation.build_query`): a reference to one reads the column that an
+    earlier stage stored, listed in ``named``, so no expression is ever inlined twice.
+    """
+
+    policy: Policy
+    params: Mapping[str, Any]
+    facts: FactSet
+    t: ir.Table
+    named: Mapping[tuple[str, str], Any] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        return self.facts.year
+
+    # -- typed entry points
+    def boolean(self, node: E.Node) -> ir.BooleanValue:
+        v = self.value(node)
+        if not isinstance(v, ir.BooleanValue):
+            raise CompileError(f"expected a condition, got {node}")
+        return v
+
+    def num(self, node: E.Node) -> Num:
+        v = self.value(node)
+        if not isinstance(v, Num):
+            raise CompileError(f"expected a number, got {node}")
+        return v
+
+    def value(self, node: E.Node) -> Any:
+        method: Callable[[Any], Any] | None = getattr(self, f"visit_{type(node).__name__}", None)
+        if method is None:
+            raise CompileError(f"no Ibis translation for {type(node).__name__}")
+        return method(node)
+
+    # -- leaves
+    def visit_Const(self, node: E.Const) -> Any:
+        v = node.value
+        if isinstance(v, int | Decimal) and not isinstance(v, bool):
+            return constant(v)
+        if isinstance(v, bool | str | date):
+            return ibis.literal(v)
+        raise CompileError(f"literal {v!r}")
+
+    def visit_ParamRef(self, node: E.ParamRef) -> Any:
+        return self.visit_Const(E.Const(self.params[node.name]))
+
+    def visit_EntField(self, node: E.EntField) -> Any:
+        col = self.t[node.name]
+        if E.ENTERPRISE_FIELDS[node.name] == "num":  # pragma: no cover - no numeric enterprise field yet
+            raise CompileError(f"numeric enterprise field {node.name}")
+        return col
+
+    def visit_InputRef(self, node: E.InputRef) -> Any:
+        col = self.t[self.facts.inputs[InputFact(self.policy.id, node.name)]]
+        return Num(col, None, Fraction(UNIT)) if self.policy.inputs[node.name].kind == "num" else col
+
+    def annual(self, fieldname: str, offset: int) -> ir.Value:
+        return self.t[AnnualFact(fieldname, self.year + offset).column]
+
+    def visit_AnnualAt(self, node: E.AnnualAt) -> Num:
+        return Num(self.annual(node.field, node.offset), None, Fraction(UNIT))
+
+    def visit_Count(self, node: E.Count) -> Num:
+        return Num(self.t[self.facts.counts[bind_filters(node, self.params)]])
+
+    def visit_AsOf(self, node: E.AsOf) -> ir.Value:
+        return ibis.literal(self.facts.as_of)
+
+    def visit_AppYear(self, node: E.AppYear) -> Num:
+        return constant(self.year)
+
+    def visit_YearDate(self, node: E.YearDate) -> ir.Value:
+        return ibis.literal(E.year_date(node.which, self.year + node.offset))
+
+    def visit_Ref(self, node: E.Ref) -> Any:
+        try:
+            return self.named[(node.kind, node.name)]
+        except KeyError:
+            raise CompileError(f"{node.kind} {node.name} is used before it is computed") from None
+
+    # -- arithmetic
+    def visit_Arith(self, node: E.Arith) -> Num:
+        a, b = self.num(node.left), self.num(node.right)
+        if node.op == "+":
+            return add(a, b)
+        if node.op == "-":
+            return add(a, b, -1)
+        if node.op == "*":
+            return Num(a.n * b.n, _times(a.d, b.d), a.k * b.k)
+        return divide(a, b)
+
+    def visit_Neg(self, node: E.Neg) -> Num:
+        a = self.num(node.operand)
+        return Num(-a.n, a.d, a.k)
+
+    def visit_MaxOf(self, node: E.MaxOf) -> Num:
+        items = [self.num(i) for i in node.items]
+        if all(i.d is None for i in items):  # e.g. points: greatest over one denominator, unknown if any is
+            k = items[0].k
+            for i in items[1:]:
+                k = _flcm(k, i.k)
+            scaled = [_scaled(i.n, int(k / i.k)) for i in items]
+            missing = scaled[0].isnull()
+            for s in scaled[1:]:
+                missing = missing | s.isnull()
+            return Num(ibis.ifelse(missing, ibis.null("int64"), ibis.greatest(*scaled)), None, k)
+        best = items[0]
+        for other in items[1:]:
+            na, nb, d, k = common(best, other)
+            ge = na >= nb
+            # both over d·k: keep the larger numerator, and the shared denominator
+            best = Num(ibis.cases((ge, na), (~ge, nb)), d, k)
+        return best
+
+    # -- comparisons and logic
+    def visit_Cmp(self, node: E.Cmp) -> ir.BooleanValue:
+        left = self.value(node.left)
+        right = self.value(node.right)
+        if isinstance(left, Root):
+            return _root_compare(node.op, left, self.constant_of(node.right))
+        if isinstance(left, Num):
+            return compare(node.op, left, right)
+        return plain_compare(node.op, left, right)
+
+    def constant_of(self, node: E.Node) -> Fraction:
+        if isinstance(node, E.ParamRef):
+            return Fraction(self.params[node.name])
+        if isinstance(node, E.Const):
+            return Fraction(node.value)
+        raise CompileError("cagr() compares with a constant or a parameter only")
+
+    def visit_InList(self, node: E.InList) -> ir.BooleanValue:
+        col = self.value(node.operand)
+        return col.notin(list(node.values)) if node.negate else col.isin(list(node.values))
+
+    def visit_Not(self, node: E.Not) -> ir.BooleanValue:
+        return ~self.boolean(node.operand)
+
+    def visit_AllOf(self, node: E.AllOf) -> ir.BooleanValue:
+        out = self.boolean(node.items[0])
+        for item in node.items[1:]:
+            out = out & self.boolean(item)
+        return out
+
+    def visit_AnyOf(self, node: E.AnyOf) -> ir.BooleanValue:
+        out = self.boolean(node.items[0])
+        for item in node.items[1:]:
+            out = out | self.boolean(item)
+        return out
+
+    def visit_AtLeast(self, node: E.AtLeast) -> ir.BooleanValue:
+        items = [self.boolean(i) for i in node.items]
+        passes: ir.Value = lit(0)
+        unknown: ir.Value = lit(0)
+        for item in items:
+            passes = passes + ibis.ifelse(item.fill_null(False), 1, 0)
+            unknown = unknown + ibis.ifelse(item.isnull(), 1, 0)
+        return ibis.cases(
+            (passes >= node.n, ibis.literal(True)),
+            (passes + unknown < node.n, ibis.literal(False)),
+            else_=ibis.null("boolean"),
+        )
+
+    # -- scales
+    def visit_ScaleOf(self, node: E.ScaleOf) -> Any:
+        x = self.num(node.operand)
+        scale: Scale = self.params[node.scale]
+        missing = x.n.isnull() if x.d is None else (x.n.isnull() | x.d.isnull())
+        conds = [
+            compare(b.op, x, constant(b.bound))
+            for b in scale.brackets
+            if b.op is not None and b.bound is not None
+        ]
+        if node.fn == "band":
+            bands = [ibis.literal(b.band, type="string") for b in scale.brackets]
+            return ibis.cases(
+                (missing, ibis.null("string")), *zip(conds, bands, strict=False), else_=bands[-1]
+            )
+        outputs: list[Fraction] = []
+        for b in scale.brackets:
+            if node.fn == "lookup":
+                assert b.value is not None
+                outputs.append(Fraction(b.value))
+            else:
+                assert b.points is not None
+                outputs.append(Fraction(b.points[1] if node.fn == "points_max" else b.points[0]))
+        return _fraction_case(list(zip(conds, outputs, strict=False)), outputs[-1], missing)
+
+    # -- dates
+    def visit_AgeYears(self, node: E.AgeYears) -> Num:
+        at = node.at
+        if isinstance(at, E.AsOf):
+            day = self.facts.as_of
+        elif isinstance(at, E.YearDate):
+            day = E.year_date(at.which, self.year + at.offset)
+        else:
+            raise CompileError("age_years() needs a fixed date (as_of, year_end(k), year_start(k))")
+        reg = self.t.registered_on
+        before = (reg.month() * 100 + reg.day()) > (day.month * 100 + day.day)
+        return Num((day.year - reg.year()).cast("int64") - ibis.ifelse(before, 1, 0))
+
+    # -- years
+    def reg_year(self) -> ir.IntegerValue:
+        return self.t.registered_on.year().cast("int64")
+
+    def visit_YearsAgg(self, node: E.YearsAgg) -> Num:
+        """Sum or average over years; years before registration are left out (actual period)."""
+        reg = self.reg_year()
+        total: ir.Value | None = None
+        count: ir.Value | None = None
+        for k in range(node.since, node.until + 1):
+            y = self.year + k
+            term = ibis.ifelse(reg > y, lit(0), self.annual(node.field, k))
+            inc = ibis.ifelse(reg > y, 0, 1)
+            total = term if total is None else total + term
+            count = inc if count is None else count + inc
+        assert total is not None and count is not None
+        total = ibis.ifelse(reg.isnull() | (count == 0), ibis.null("int64"), total)
+        if node.fn == "sum":
+            return Num(total, None, Fraction(UNIT))
+        return Num(total, ibis.ifelse(count == 0, ibis.null("int64"), count.cast("int64")), Fraction(UNIT))
+
+    def visit_HnteGrowth(self, node: E.HnteGrowth) -> Num:
+        """高企成长性：½·(V₂/V₁ + V₃/V₂) − 1, V₁=0 → V₃/V₂ − 1, V₂=0 → 0, actual period if younger."""
+        v1, v2, v3 = (self.annual(node.field, k).cast(BIG) for k in (-3, -2, -1))
+        reg = self.reg_year()
+        y = self.year
+        zero = (reg >= y - 1) | (v2 == 0)
+        use_two = (reg == y - 2) | (v1 == 0)
+
+        def big(x: Any) -> ir.Value:
+            return ibis.literal(x, type=BIG) if isinstance(x, int) else x.cast(BIG)
+
+        n = ibis.cases(
+            (reg.isnull(), ibis.null(BIG)),
+            (zero, big(0)),
+            (use_two, big(v3 - v2)),
+            else_=big(v2 * v2 + v3 * v1 - 2 * v1 * v2),
+        )
+        d = ibis.cases(
+            (reg.isnull(), ibis.null(BIG)), (zero, big(1)), (use_two, big(v2)), else_=big(2 * v1 * v2)
+        )
+        return Num(ibis.ifelse(d < 0, -n, n), ibis.ifelse(d < 0, -d, d))
+
+    def visit_Cagr(self, node: E.Cagr) -> Root:
+        return Root(
+            self.annual(node.field, node.since), self.annual(node.field, node.until), node.until - node.since
+        )
+
+
+def _root_compare(op: str, r: Root, t: Fraction) -> ir.BooleanValue:
+    """(x1/x0)^(1/p) − 1 op t  ⇔  Q·x1 op P·x0 for x0 > 0, where (1+t)^p = P/Q exactly."""
+    factor = (1 + t) ** r.periods
+    left = r.x1.cast(BIG) * ibis.literal(factor.denominator, type=BIG)
+    right = r.x0.cast(BIG) * ibis.literal(factor.numerator, type=BIG)
+    return ibis.ifelse(r.x0 > 0, plain_compare(op, left, right), ibis.null("boolean"))

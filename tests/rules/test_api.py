@@ -1,0 +1,283 @@
+"""The public API: scenarios (overrides), inputs, outputs and explanations, the CLI body."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from openpyxl import load_workbook
+
+from lingjun.dossier.tables import dossiers_to_arrow
+from lingjun.rules import (
+    RulesError,
+    default_as_of,
+    evaluate_dossiers,
+    parse_sets,
+    run_evaluation,
+)
+from lingjun.rules.errors import UNKNOWN_OVERRIDE
+from lingjun.rules.explain import GAP_AT_LEAST
+from lingjun.rules.output import DETAIL_HEADERS, SUMMARY_HEADERS
+
+YEAR, AS_OF = 2024, date(2024, 6, 30)
+CHUYING = "tianjin.chuying.2021"
+
+
+def firm(uscc: str, revenue: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "uscc": uscc,
+        "name": uscc,
+        "registered_on": date(2019, 5, 1),
+        "province": "天津市",
+        "credit": {"abnormal_operation": False, "serious_dishonesty": False},
+        "annual": [{"year": 2023, "operating_revenue": Decimal(revenue), **extra}],
+        "ip": [{"kind": "invention_patent", "valid": True}],
+    }
+
+
+def record(ev: Any, uscc: str, policy: str = CHUYING) -> dict[str, Any]:
+    return next(r for r in ev.to_records() if r["uscc"] == uscc and r["policy"] == policy)
+
+
+def test_override_changes_one_run_and_is_recorded() -> None:
+    dossiers = [firm("A", "15")]
+    base = evaluate_dossiers(dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    what_if = evaluate_dossiers(
+        dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF, overrides={f"{CHUYING}.revenue_min": "20"}
+    )
+    assert record(base, "A")["result"] == "pass"
+    rec = record(what_if, "A")
+    assert rec["result"] == "fail"
+    assert rec["overrides"] == {"revenue_min": "20"}
+    assert what_if.overrides == {f"{CHUYING}.revenue_min": "20"}
+    revenue = next(c for c in rec["criteria"] if c["id"] == "revenue")
+    assert revenue["threshold"] == 20
+    assert revenue["gap"] == "上年度营业收入 15 万元，需达到 20 万元，差 5 万元"
+    # the policy files are untouched: a new run without overrides passes again
+    assert (
+        record(evaluate_dossiers(dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF), "A")["result"]
+        == "pass"
+    )
+
+
+def test_override_of_a_scale() -> None:
+    d = firm("S", "1000", employees=Decimal(100), tech_staff=Decimal(28), sales_revenue=Decimal(1000))
+    scale = "[{min: 0.28, points: 20}, {points: 0}]"
+    ev = evaluate_dossiers(
+        [d],
+        policies=["national.tech_sme.2017"],
+        year=YEAR,
+        as_of=AS_OF,
+        overrides={"national.tech_sme.2017.tech_staff_scale": scale},
+    )
+    assert record(ev, "S", "national.tech_sme.2017")["indicators"]["tech_staff"] == 20
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("tianjin.chuying.2021.revenue_minimum", "unknown_override"),
+        ("tianjin.chuying.2030.revenue_min", "unknown_override"),
+    ],
+)
+def test_override_of_an_unknown_parameter_is_an_error(name: str, code: str) -> None:
+    with pytest.raises(RulesError) as info:
+        evaluate_dossiers(
+            [firm("A", "15")], policies=[CHUYING], year=YEAR, as_of=AS_OF, overrides={name: "1"}
+        )
+    assert info.value.code == code
+    assert info.value.message.startswith(UNKNOWN_OVERRIDE.split("“")[0])
+    assert name in info.value.message
+
+
+def test_override_with_a_bad_value_is_an_error() -> None:
+    with pytest.raises(RulesError) as info:
+        evaluate_dossiers(
+            [firm("A", "15")],
+            policies=[CHUYING],
+            year=YEAR,
+            as_of=AS_OF,
+            overrides={f"{CHUYING}.revenue_min": "二十"},
+        )
+    assert info.value.code == "bad_override"
+
+
+def test_parse_sets() -> None:
+    assert parse_sets(["tianjin.chuying.2021.revenue_min=20", " a.b = [1, 2] "]) == {
+        "tianjin.chuying.2021.revenue_min": "20",
+        "a.b": "[1, 2]",
+    }
+    with pytest.raises(RulesError):
+        parse_sets(["no-equals-sign"])
+
+
+def test_scalar_inputs_apply_to_every_enterprise_and_unknown_inputs_are_errors() -> None:
+    d = firm(
+        "T",
+        "1000",
+        employees=Decimal(100),
+        tech_staff=Decimal(30),
+        sales_revenue=Decimal(1000),
+        total_assets=Decimal(100),
+        total_cost_expense=Decimal(500),
+        rd_expense=Decimal(60),
+    )
+    ev = evaluate_dossiers(
+        [d], policies=["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs={"prohibited_sector": False}
+    )
+    assert record(ev, "T", "national.tech_sme.2017")["result"] == "pass"
+    with pytest.raises(RulesError) as info:
+        evaluate_dossiers(
+            [d], policies=["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs={"sector": False}
+        )
+    assert info.value.code == "unknown_input"
+
+
+def test_family_name_picks_the_policy_in_force() -> None:
+    ev = evaluate_dossiers(
+        [firm("A", "15")], policies=["tianjin.chuying"], year=2020, as_of=date(2020, 6, 30)
+    )
+    assert [p.policy.id for p in ev.plans] == ["tianjin.chuying.2019"]
+
+
+def test_explanations_read_aloud_and_gap_for_self_evaluation() -> None:
+    d = firm(
+        "R",
+        "1000",
+        sales_revenue=Decimal(1000),
+        rd_expense=Decimal(21),
+        total_cost_expense=Decimal(100000),
+        employees=Decimal(10),
+        tech_staff=Decimal(3),
+    )
+    ev = evaluate_dossiers([d], policies=["national.hnte.2016"], year=YEAR, as_of=AS_OF)
+    hnte = record(ev, "R", "national.hnte.2016")
+    tech = next(c for c in hnte["criteria"] if c["id"] == "tech_staff")
+    assert tech["explanation"] == "通过：科技人员占比 30% ≥ 10%（国科发火〔2016〕32号 第十一条（四））"
+    d2 = firm("Q", "1000", sales_revenue=Decimal(1000), rd_expense=Decimal(21))
+    d2["registered_on"] = date(2023, 1, 10)  # actual period: one year
+    ev2 = evaluate_dossiers([d2], policies=["national.hnte.2016"], year=YEAR, as_of=AS_OF)
+    rd = next(c for c in record(ev2, "Q", "national.hnte.2016")["criteria"] if c["id"] == "rd_intensity")
+    assert rd["result"] == "fail"
+    assert rd["explanation"] == "不通过：近三年研发费用占比 2.1% < 5%（国科发火〔2016〕32号 第十一条（五））"
+    assert rd["gap"] == GAP_AT_LEAST.format(
+        measure="近三年研发费用占比", value="2.1%", threshold="5%", gap="2.9 个百分点"
+    )
+
+
+def test_unknown_explains_what_is_missing_and_provisional_shows() -> None:
+    d = firm("U", "15")
+    d["credit"] = {"serious_dishonesty": False}
+    ev = evaluate_dossiers([d], policies=[CHUYING, "tianjin.dengling.2021"], year=YEAR, as_of=AS_OF)
+    rec = record(ev, "U")
+    assert rec["result"] == "unknown" and rec["missing"] == ["abnormal_operation"]
+    integrity = next(c for c in rec["criteria"] if c["id"] == "integrity")
+    assert (
+        integrity["explanation"].startswith("待补充：") and "缺少列入经营异常名录" in integrity["explanation"]
+    )
+    gazelle = record(ev, "U", "tianjin.dengling.2021")
+    assert gazelle["verified"] is False
+    rd = next(c for c in gazelle["criteria"] if c["id"] == "rd_intensity")
+    assert rd["verified"] is False and "【暂定，未核实：" in rd["explanation"]
+
+
+def test_counts_and_wide_arrow() -> None:
+    ev = evaluate_dossiers([firm("A", "15"), firm("B", "5")], policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    assert ev.counts() == {CHUYING: {"pass": 1, "fail": 1, "unknown": 0}}
+    wide = ev.to_arrow()
+    assert wide.column_names[:2] == ["uscc", f"{CHUYING}.result"]
+    assert wide[f"{CHUYING}.revenue.result"].to_pylist() == ["pass", "fail"]
+    assert wide[f"{CHUYING}.revenue.value"].to_pylist() == [15.0, 5.0]
+
+
+def test_default_as_of_is_capped_to_the_year_end() -> None:
+    assert default_as_of(2024, date(2025, 3, 1)) == date(2024, 12, 31)
+    assert default_as_of(2025, date(2025, 3, 1)) == date(2025, 3, 1)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
+def test_run_evaluation_writes_every_format(fmt: str, tmp_path: Path) -> None:
+    tables = dossiers_to_arrow([firm("A", "15"), firm("B", "5")])
+    buf = io.BytesIO()
+    ev = run_evaluation(
+        input_tables=tables,
+        policy_ids=[CHUYING, "national.tech_sme.2017"],
+        year=YEAR,
+        as_of=AS_OF,
+        engine="duckdb",
+        overrides=None,
+        fmt=fmt,
+        out=buf,
+    )
+    data = buf.getvalue()
+    if fmt == "json":
+        records = json.loads(data)
+        assert records == json.loads(json.dumps(ev.to_records(), ensure_ascii=False))
+        assert {r["policy"] for r in records} == {CHUYING, "national.tech_sme.2017"}
+        assert set(records[0]) >= {"uscc", "policy", "year", "result", "criteria", "missing"}
+    elif fmt == "csv":
+        text = data.decode("utf-8-sig")
+        assert text.splitlines()[0].split(",") == [h for _, h in DETAIL_HEADERS]
+        assert "不通过" in text and "通过" in text
+    else:
+        path = tmp_path / "out.xlsx"
+        path.write_bytes(data)
+        wb = load_workbook(path)
+        assert wb.sheetnames == ["汇总", "条件明细"]
+        assert [c.value for c in wb["汇总"][1]] == [h for _, h in SUMMARY_HEADERS]
+        assert wb["汇总"].max_row == 1 + 4
+
+
+def test_run_evaluation_rejects_unknown_formats_and_engines() -> None:
+    tables = dossiers_to_arrow([firm("A", "15")])
+    with pytest.raises(RulesError) as info:
+        run_evaluation(
+            input_tables=tables, policy_ids=[CHUYING], year=YEAR, as_of=AS_OF, fmt="pdf", out=io.BytesIO()
+        )
+    assert info.value.code == "unknown_format"
+    with pytest.raises(RulesError) as info:
+        run_evaluation(
+            input_tables=tables,
+            policy_ids=[CHUYING],
+            year=YEAR,
+            as_of=AS_OF,
+            engine="oracle",
+            out=io.BytesIO(),
+        )
+    assert info.value.code == "unknown_engine"
+
+
+def test_inputs_table_per_enterprise() -> None:
+    d1 = firm("A", "15")
+    d2 = firm("B", "15")
+    inputs = pa.table(
+        {
+            "uscc": ["A", "B"],
+            "other_conditions_met": [True, False],
+            "tianjin.lingjun.2021.site_investigation_passed": [True, True],
+        }
+    )
+    ev = evaluate_dossiers([d1, d2], policies=["tianjin.lingjun.2021"], year=YEAR, as_of=AS_OF, inputs=inputs)
+    assert [r["result"] for r in ev.to_records()] == ["pass", "fail"]
+
+
+@pytest.mark.postgres
+def test_tables_already_in_postgres_are_evaluated_in_place(pg_backend: Any) -> None:
+    """The web app's case: ``lj_*`` tables live in PostgreSQL; the query runs there."""
+    from lingjun.rules import evaluate, register_tables, tables_in
+
+    con, schema = pg_backend
+    dossiers = [firm("A", "15"), firm("B", "5")]
+    register_tables(con, dossiers_to_arrow(dossiers), schema=schema)  # as the web app would have them
+    tables = tables_in(con, schema=schema)
+    assert tables["annual"].get_name().endswith("lj_annual")
+    ev = evaluate(tables=tables, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    assert ev.engine == "postgres"
+    local = evaluate_dossiers(dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    assert ev.to_records() == local.to_records()
