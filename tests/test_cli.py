@@ -16,7 +16,9 @@ BIN = Path(sys.executable).parent / "lingjun"
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
     env.update(LINGJUN_HOME=str(home), COLUMNS="200")
-    proc = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [str(BIN), *args], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -58,13 +60,115 @@ def test_excel_template_and_demo_data_as_excel(home: Path):
 
     run(home, "template", str(home / "t.xlsx"))
     assert "说明" in load_workbook(home / "t.xlsx").sheetnames
-    run(home, "demo-data", "--enterprises", "30", "--seed", "1", "--year", "2024", "--out", str(home / "d.xlsx"))
+    run(
+        home,
+        "demo-data",
+        "--enterprises",
+        "30",
+        "--seed",
+        "1",
+        "--year",
+        "2024",
+        "--out",
+        str(home / "d.xlsx"),
+    )
     assert "新建 30" in run(home, "import", str(home / "d.xlsx")).stdout
 
 
 def test_createuser_refuses_an_unknown_town(home: Path):
-    proc = run(home, "createuser", "z", "--role", "town_officer", "--town", "火星镇", "--password", "x1y2z3w4v5",
-               check=False)
+    proc = run(
+        home,
+        "createuser",
+        "z",
+        "--role",
+        "town_officer",
+        "--town",
+        "火星镇",
+        "--password",
+        "x1y2z3w4v5",
+        check=False,
+    )
     assert proc.returncode == 2 and "不是已登记的镇街或园区" in proc.stderr
-    ok = run(home, "createuser", "z", "--role", "town_officer", "--town", "梅厂镇", "--password", "x1y2z3w4v5")
+    ok = run(
+        home, "createuser", "z", "--role", "town_officer", "--town", "梅厂镇", "--password", "x1y2z3w4v5"
+    )
     assert "已创建用户" in ok.stdout
+
+
+SEVEN = ",".join(
+    [
+        "national.hnte.2016",
+        "national.tech_sme.2017",
+        "tianjin.chuying.2021",
+        "tianjin.chuying.2019",
+        "tianjin.dengling.2021",
+        "tianjin.lingjun_peiyu.2021",
+        "tianjin.lingjun.2021",
+    ]
+)
+
+
+def test_evaluate_demo_data_for_all_seven_policies_in_json_csv_and_excel(home: Path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    demo = home / "demo.jsonl"
+    run(home, "demo-data", "--enterprises", "120", "--seed", "9", "--year", "2024", "--out", str(demo))
+    args = ["evaluate", str(demo), "--policy", SEVEN, "--year", "2025", "--as-of", "2025-06-30"]
+    records = json.loads(run(home, *args).stdout)
+    assert len(records) == 120 * 7
+    assert {r["policy"] for r in records} == set(SEVEN.split(","))
+    assert {r["result"] for r in records} <= {"pass", "fail", "unknown"}
+    first = records[0]
+    assert {"uscc", "policy", "year", "result", "criteria", "missing"} <= set(first)
+    assert {"id", "label", "result", "value", "threshold", "article", "source", "verified"} <= set(
+        first["criteria"][0]
+    )
+    sme = next(r for r in records if r["policy"] == "national.tech_sme.2017")
+    assert set(sme["indicators"]) == {"tech_staff", "rd_investment", "ip"}
+    hnte = next(r for r in records if r["policy"] == "national.hnte.2016")
+    assert {"net_asset_growth_rate", "sales_growth_rate", "rd_intensity_3y"} <= set(hnte["metrics"])
+    assert set(hnte["bands"]) >= {"net_asset_growth", "sales_growth"}
+    # 瞪羚 rests on provisional parameters: every output says so
+    assert any(
+        not c["verified"] for r in records if r["policy"] == "tianjin.dengling.2021" for c in r["criteria"]
+    )
+
+    run(home, *args, "--format", "csv", "--out", str(home / "r.csv"))
+    rows = list(csv.reader((home / "r.csv").open(encoding="utf-8-sig")))
+    assert rows[0][0] == "统一社会信用代码" and len(rows) > 120 * 7
+
+    out = run(home, *args, "--format", "xlsx", "--out", str(home / "r.xlsx")).stdout
+    assert "已写入" in out
+    assert len(load_workbook(home / "r.xlsx").sheetnames) >= 1
+
+
+def test_evaluate_refuses_an_unknown_parameter(home: Path):
+    demo = home / "demo.jsonl"
+    run(home, "demo-data", "--enterprises", "5", "--seed", "9", "--year", "2024", "--out", str(demo))
+    proc = run(
+        home,
+        "evaluate",
+        str(demo),
+        "--policy",
+        "tianjin.chuying.2021",
+        "--year",
+        "2025",
+        "--set",
+        "tianjin.chuying.2021.nope=3",
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "tianjin.chuying.2021.revenue_min" in proc.stderr  # the allowed names are listed
+
+
+def test_evaluate_the_pool_with_a_what_if(home: Path):
+    demo = home / "demo.jsonl"
+    run(home, "demo-data", "--enterprises", "150", "--seed", "2", "--year", "2024", "--out", str(demo))
+    run(home, "import", str(demo))
+    base = ["evaluate", "--db", "--policy", "tianjin.chuying.2021", "--year", "2025", "--as-of", "2025-06-30"]
+    plain = json.loads(run(home, *base).stdout)
+    strict = json.loads(run(home, *base, "--set", "tianjin.chuying.2021.revenue_min=1000000").stdout)
+    assert len(plain) == 150
+    assert sum(r["result"] == "pass" for r in strict) < sum(r["result"] == "pass" for r in plain)

@@ -19,8 +19,8 @@ from rich.table import Table
 app = typer.Typer(
     help="领军：武清区创新型企业领军计划管理平台命令行。", no_args_is_help=True, add_completion=False
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_DEMO_ENTERPRISES = 3000
 DEFAULT_SEED = 2019
@@ -177,6 +177,140 @@ def createuser(
         err.print(f"[red]{'；'.join(exc.messages)}[/red]")
         raise typer.Exit(2) from None
     console.print(f"已创建用户 {user}。")
+
+
+def _policy_inputs(items: list[str]) -> dict[str, Any]:
+    """``--input NAME=VALUE`` (YAML value: true/false/numbers) for every enterprise."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            err.print(
+                f"[red]--input 应写成 名称=取值，如 national.tech_sme.2017.prohibited_sector=false，实际为“{item}”。[/red]"
+            )
+            raise typer.Exit(2)
+        out[name.strip()] = yaml.safe_load(value)
+    return out
+
+
+def _file_tables(path: Path, today: date) -> Any:
+    """The table form of a dossier file; exits 1 with the error list when the file has errors."""
+    from lingjun.dossier.excel import read_workbook
+    from lingjun.dossier.jsonl import read_jsonl
+    from lingjun.dossier.tables import dossiers_to_arrow
+
+    reader = {".jsonl": read_jsonl, ".xlsx": read_workbook}.get(path.suffix.lower())
+    if reader is None:
+        err.print(
+            f"[red]不支持的输入格式“{path.suffix}”：请使用 .jsonl 或 .xlsx，或用 --db 评价企业库。[/red]"
+        )
+        raise typer.Exit(2)
+    with path.open("rb") as fh:
+        parsed = reader(fh, today=today, name=path.name)
+    if parsed.errors:
+        for e in parsed.errors[:200]:
+            err.print(str(e))
+        err.print(f"[red]输入文件有 {len(parsed.errors)} 处错误，未进行评价。[/red]")
+        raise typer.Exit(1)
+    return dossiers_to_arrow(parsed.dossiers)
+
+
+def _evaluate_file(tables: Any, engine: str, **kwargs: Any) -> Any:
+    """Upload a file's table form to the engine and evaluate (PostgreSQL: a scratch schema, dropped after)."""
+    import uuid
+
+    from lingjun.rules import connect, evaluate, register_tables
+
+    options: dict[str, Any] = {}
+    url = os.environ.get("DATABASE_URL", "")
+    if engine == "postgres" and not os.environ.get("LINGJUN_PG_URL") and url.startswith("postgres"):
+        options["url"] = url
+    con = connect(engine, **options)
+    scratch = f"lj_eval_{uuid.uuid4().hex[:12]}" if engine == "postgres" else None
+    try:
+        return evaluate(tables=register_tables(con, tables, schema=scratch), **kwargs)
+    finally:
+        if scratch:
+            con.raw_sql(f'DROP SCHEMA IF EXISTS "{scratch}" CASCADE').close()
+        if engine != "spark":
+            con.disconnect()
+
+
+@app.command()
+def evaluate(
+    input_file: Annotated[
+        Path | None, typer.Argument(metavar="INPUT", help=".jsonl 或 .xlsx 档案文件")
+    ] = None,
+    policy: Annotated[
+        str, typer.Option("--policy", help="政策编号，逗号分隔，如 tianjin.chuying.2021,national.hnte.2016")
+    ] = "",
+    year: Annotated[int, typer.Option("--year", help="申报年度 Y（“上年”即 Y-1）")] = 0,
+    db: Annotated[bool, typer.Option("--db", help="评价企业库（而非文件）")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb、postgres 或 spark")] = "duckdb",
+    fmt: Annotated[str, typer.Option("--format", help="json、csv 或 xlsx")] = "json",
+    out: Annotated[Path | None, typer.Option("--out", help="输出文件（json、csv 默认输出到屏幕）")] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="模拟：调整参数 PARAM=VALUE（可重复）")
+    ] = None,
+    inputs: Annotated[
+        list[str] | None, typer.Option("--input", help="政策输入 NAME=VALUE，适用于全部企业（可重复）")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="知识产权、证书有效性判断日期 YYYY-MM-DD（默认：今天，不晚于Y年12月31日）"
+        ),
+    ] = None,
+) -> None:
+    """按政策评价企业档案（文件或企业库），输出每项条件的结果、数值、门槛和出处。"""
+    if not policy or not year:
+        err.print("[red]请用 --policy 指定政策、用 --year 指定申报年度。[/red]")
+        raise typer.Exit(2)
+    if (input_file is None) == (not db):
+        err.print("[red]请指定一个档案文件，或使用 --db 评价企业库（二者选一）。[/red]")
+        raise typer.Exit(2)
+    if fmt not in {"json", "csv", "xlsx"}:
+        err.print(f"[red]不支持的输出格式“{fmt}”：可选 json、csv、xlsx。[/red]")
+        raise typer.Exit(2)
+    if fmt == "xlsx" and out is None:
+        err.print("[red]Excel 输出需要用 --out 指定文件。[/red]")
+        raise typer.Exit(2)
+    from lingjun.rules import RulesError, default_as_of, parse_sets, write
+
+    _django()
+    today = _today()
+    try:
+        on = date.fromisoformat(as_of) if as_of else default_as_of(year, today)
+    except ValueError:
+        err.print(f"[red]--as-of 日期格式应为 YYYY-MM-DD，实际为“{as_of}”。[/red]")
+        raise typer.Exit(2) from None
+    kwargs: dict[str, Any] = {
+        "policies": [p.strip() for p in policy.split(",") if p.strip()],
+        "year": year,
+        "as_of": on,
+    }
+    try:
+        kwargs["overrides"] = parse_sets(sets or [])
+        kwargs["inputs"] = _policy_inputs(inputs or []) or None
+        if db:
+            from lingjun.apps.evaluation.services import evaluation_of_pool
+
+            evaluation = evaluation_of_pool(engine=engine, **kwargs)
+        else:
+            assert input_file is not None
+            evaluation = _evaluate_file(_file_tables(input_file, today), engine, **kwargs)
+    except (RulesError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    write(evaluation, fmt, out if out is not None else sys.stdout.buffer)
+    if out is not None:
+        counts = "；".join(
+            f"{pid}：通过 {c['pass']}，不通过 {c['fail']}，需补充材料 {c['unknown']}"
+            for pid, c in evaluation.counts().items()
+        )
+        console.print(f"已写入 {out}（{counts}）")
 
 
 @app.command()

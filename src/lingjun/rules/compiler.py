@@ -57,7 +57,11 @@ class CompileError(NotImplementedError):
 
 
 def lit(value: int) -> ir.Value:
-    return ibis.literal(value, type="int64") if abs(value) < 2**62 else ibis.literal(value, type=BIG)
+    """An integer constant, explicitly BIGINT: DuckDB types a bare ``1000000`` as INTEGER, so
+    ``1000000 * 10000`` overflowed INT32 (a what-if threshold of 1 000 000 万元 failed)."""
+    if abs(value) < 2**62:
+        return ibis.literal(value).cast("int64")
+    return ibis.literal(value, type=BIG)
 
 
 def constant(value: Decimal | int | Fraction) -> Num:
