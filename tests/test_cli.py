@@ -172,3 +172,35 @@ def test_evaluate_the_pool_with_a_what_if(home: Path):
     strict = json.loads(run(home, *base, "--set", "tianjin.chuying.2021.revenue_min=1000000").stdout)
     assert len(plain) == 150
     assert sum(r["result"] == "pass" for r in strict) < sum(r["result"] == "pass" for r in plain)
+
+
+def test_serve_serves_the_app_and_its_static_files(home: Path):
+    """Regression: WhiteNoise indexed STATIC_ROOT before collectstatic had filled it (CSS 404)."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["LINGJUN_HOME"] = str(home)
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                login = urllib.request.urlopen(f"{base}/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("lingjun serve did not answer")
+        assert "登录" in login.read().decode("utf-8")
+        for asset in ("/static/lingjun/lingjun.css", "/static/vendor/htmx/htmx.min.js"):
+            assert urllib.request.urlopen(base + asset, timeout=5).status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

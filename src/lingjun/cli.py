@@ -324,9 +324,10 @@ def serve(
     from django.core.management import call_command
     from waitress import serve as waitress_serve
 
+    # collect first: WhiteNoise indexes STATIC_ROOT when the application is built
+    call_command("collectstatic", interactive=False, verbosity=0)
     from lingjun.wsgi import application
 
-    call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"网页服务：http://{host}:{port}/  （Ctrl+C 停止）")
     waitress_serve(application, host=host, port=port, threads=threads, ident="lingjun")
 
