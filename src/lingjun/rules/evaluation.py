@@ -271,10 +271,8 @@ def _levels(policy: Policy, nodes: Mapping[tuple[str, str], E.Node | None]) -> d
     def level(key: tuple[str, str]) -> int:
         if key not in levels:
             node = nodes[key]
-            deps = (
-                {("indicator", i.id) for i in policy.indicators} if node is None else E.refs_used(node)  # type: ignore[arg-type]
-            )
-            levels[key] = 1 + max((level(d) for d in deps), default=-1)  # type: ignore[arg-type]
+            deps = {("indicator", i.id) for i in policy.indicators} if node is None else E.refs_used(node)
+            levels[key] = 1 + max((level(d) for d in deps), default=-1)
         return levels[key]
 
     for key in nodes:

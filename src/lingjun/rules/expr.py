@@ -372,7 +372,7 @@ class _Parser:
             if isinstance(n.operand, ast.Constant):
                 node, kind = self.constant(n.operand)
                 self.expect(kind, ("num",), "负号后")
-                return Const(-node.value), "num"  # type: ignore[union-attr]
+                return Const(-node.value), "num"
             operand, kind = self.node(n.operand)
             self.expect(kind, ("num",), "负号后")
             return Neg(operand), "num"

@@ -147,12 +147,12 @@ def _matches(r: Mapping[str, Any], fact: CountFact, y: int, on: date) -> bool:
             return False
     elif fact.table == "financing":
         amount = r.get("amount")
-        if "min_amount" in f and (amount is None or _num(amount) < f["min_amount"]):  # type: ignore[operator]
+        if "min_amount" in f and (amount is None or _num(amount) < f["min_amount"]):
             return False
         if "low_risk" in f and r.get("low_risk") is not f["low_risk"]:
             return False
         bal = r.get("daily_avg_balance_12m")
-        if "min_daily_avg_balance" in f and (bal is None or _num(bal) < f["min_daily_avg_balance"]):  # type: ignore[operator]
+        if "min_daily_avg_balance" in f and (bal is None or _num(bal) < f["min_daily_avg_balance"]):
             return False
     if fact.table == "financing":
         if "since" in f or "until" in f:
@@ -230,11 +230,11 @@ class _Interpreter:
         if a is None or b is None:
             return None
         if n.op == "+":
-            return a + b  # type: ignore[no-any-return]
+            return a + b
         if n.op == "-":
-            return a - b  # type: ignore[no-any-return]
+            return a - b
         if n.op == "*":
-            return a * b  # type: ignore[no-any-return]
+            return a * b
         return None if b <= 0 else a / b  # a ratio needs a positive divisor (else unknown)
 
     def v_Neg(self, n: E.Neg) -> Fraction | None:

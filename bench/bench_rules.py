@@ -1,0 +1,321 @@
+"""Benchmark of the rules engine (``make bench``): results go to docs/benchmarks.md, ``## Rules engine``.
+
+On DuckDB, for ``--n`` synthetic enterprises (default 1 000 000, from
+``lingjun.dossier.demo.generate_tables``):
+
+1. all seven policies in one vectorised run, with the full result columns (``Evaluation.to_arrow``:
+   per criterion result/value/threshold, indicators, score, metrics, bands): wall time and peak RSS;
+2. 雏鹰 2021 alone, the engine against a hand-written DuckDB SQL query producing the same columns
+   (results checked equal row by row);
+3. per-record evaluation of 雏鹰 2021 through zen-engine (``evaluate_batch``) and of all seven
+   policies through the plain-Python reference evaluator, on a sample, extrapolated to ``--n``.
+
+Usage: ``python bench/bench_rules.py [--n 1000000] [--threads 2] [--no-docs]``; CI can run
+``--n 20000 --no-docs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_rules_sql import COLUMNS, chuying_2021_sql  # noqa: E402
+from bench_rules_zen import ZenTranslator  # noqa: E402
+
+from lingjun.rules import connect, evaluate_reference, load_library, register_tables  # noqa: E402
+from lingjun.rules.evaluation import Evaluation, build_query, run_query  # noqa: E402
+from lingjun.rules.facts import FactSet, build_facts, collect  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Rules engine"
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Peak:
+    """Peak resident memory while a block runs (sampled every 5 ms from /proc/self/statm)."""
+
+    start: int = 0
+    peak: int = 0
+    _stop: bool = False
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> Peak:
+        self.start = self.peak = rss()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop:
+            self.peak = max(self.peak, rss())
+            time.sleep(0.005)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop = True
+        assert self._thread is not None
+        self._thread.join()
+        self.peak = max(self.peak, rss())
+
+
+def best_of(k: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(k):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def gib(b: float) -> str:
+    return f"{b / 2**30:.2f} GiB"
+
+
+@dataclass
+class Results:
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, what: str, value: str) -> None:
+        self.rows.append((what, value))
+        print(f"{what}: {value}", flush=True)
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    load = os.getloadavg()
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {gib(mem)} RAM, "
+        f"Python {platform.python_version()}, load average at start {load[0]:.1f}"
+    )
+
+
+def versions() -> str:
+    import duckdb
+    import ibis
+
+    return f"duckdb {duckdb.__version__}, ibis {ibis.__version__}, pyarrow {pa.__version__}"
+
+
+def run(args: argparse.Namespace) -> Results:
+    res = Results()
+    year, as_of = args.year, date.fromisoformat(args.as_of)
+    lib = load_library()
+    policies = list(lib.policies.values())
+
+    from lingjun.dossier.demo import generate_dossiers, generate_tables
+
+    t = time.perf_counter()
+    tables = generate_tables(n=args.n, seed=args.seed, year=year - 1)
+    res.add(
+        "data",
+        f"{args.n:,} enterprises from lingjun.dossier.demo.generate_tables "
+        f"({sum(t.num_rows for t in tables.values()):,} rows in {len(tables)} tables, "
+        f"{gib(sum(t.nbytes for t in tables.values()))} in Arrow), generated in {time.perf_counter() - t:.1f} s",
+    )
+
+    con = connect("duckdb", threads=args.threads)
+    itables = register_tables(con, tables)
+
+    # 1. all policies, full result columns
+    def full() -> tuple[Evaluation, pa.Table, dict[str, float]]:
+        times = {}
+        t0 = time.perf_counter()
+        query = build_query(itables, policies, year=year, as_of=as_of)
+        t1 = time.perf_counter()
+        raw = run_query(query)
+        t2 = time.perf_counter()
+        ev = Evaluation(raw, query, year, as_of, {}, "duckdb")
+        wide = ev.to_arrow()
+        t3 = time.perf_counter()
+        times.update(build=t1 - t0, execute=t2 - t1, post=t3 - t2, total=t3 - t0)
+        return ev, wide, times
+
+    with Peak() as mem:
+        ev, wide, times = full()
+    res.add(
+        "all 7 policies, full columns (1st run)",
+        f"{times['total']:.2f} s (compile to SQL {times['build']:.2f} s, DuckDB + sort {times['execute']:.2f} s, "
+        f"wide Arrow {times['post']:.2f} s); {wide.num_columns} columns, {gib(wide.nbytes)}",
+    )
+    res.add(
+        "peak RSS during the run",
+        f"{gib(mem.peak)} (input tables and interpreter before it: {gib(mem.start)}; "
+        f"growth {gib(mem.peak - mem.start)})",
+    )
+    del ev, wide
+    with Peak() as mem2:
+        _, _, times2 = full()
+    res.add(
+        "all 7 policies, full columns (2nd run)",
+        f"{times2['total']:.2f} s (DuckDB {times2['execute']:.2f} s)",
+    )
+    res.add("peak RSS during the 2nd run", f"{gib(mem2.peak)} (growth {gib(mem2.peak - mem2.start)})")
+
+    # 2. chuying 2021: engine vs hand-written SQL
+    chuying = lib.get("tianjin.chuying.2021")
+    sql = chuying_2021_sql(year, as_of)
+
+    def engine_one() -> tuple[pa.Table, Any]:
+        q = build_query(itables, [chuying], year=year, as_of=as_of)
+        return run_query(q), q
+
+    def hand() -> pa.Table:
+        return con.con.sql(sql).fetch_arrow_table()
+
+    # interleaved, so that both see the same load on a shared machine; best of 3 each
+    t_engine, t_hand = float("inf"), float("inf")
+    for _ in range(3):
+        te, (eng_raw, q) = best_of(1, engine_one)
+        th, hand_raw = best_of(1, hand)
+        t_engine, t_hand = min(t_engine, te), min(t_hand, th)
+    eng_raw = eng_raw.take(pc.sort_indices(eng_raw["uscc"]))
+    hand_raw = hand_raw.take(pc.sort_indices(hand_raw["uscc"]))
+    plan = q.plans[0]
+    cols = {cp.criterion.id: cp.column for cp in plan.criteria}
+    mismatches = 0
+    for hcol, cid in COLUMNS.items():
+        ecol = plan.result_column if cid == "" else cols[cid]
+        same = pc.equal(
+            pc.fill_null(pc.cast(eng_raw[ecol], pa.int8()), -1),
+            pc.fill_null(pc.cast(hand_raw[hcol], pa.int8()), -1),
+        )
+        mismatches += len(same) - pc.sum(pc.cast(same, pa.int64())).as_py()
+    res.add(
+        "雏鹰 2021 alone: engine (compile + run + sort) vs hand-written DuckDB SQL (interleaved, best of 3)",
+        f"engine {t_engine:.2f} s, hand-written {t_hand:.2f} s, ratio {t_engine / t_hand:.2f}×; "
+        f"{mismatches} differing result cells out of {len(COLUMNS) * args.n:,}",
+    )
+
+    # 3a. zen-engine, per record, on a sample
+    import zen
+
+    sample = min(args.zen_sample, args.n)
+    params = chuying.parameter_values(as_of)
+    facts = FactSet.empty(year, as_of)
+    collect(chuying, params, facts)
+    zt = ZenTranslator(chuying, params, facts)
+    content = zt.decision()
+    ftab = build_facts(itables, facts, None)
+    frows = ftab.order_by("uscc").limit(sample).to_pyarrow().to_pylist()
+    contexts = [{"key": "policy", "context": zt.context(r)} for r in frows]
+    engine = zen.ZenEngine({"loader": lambda key: content})
+    t = time.perf_counter()
+    out = engine.evaluate_batch(contexts)
+    t_zen = time.perf_counter() - t
+    failed = [o for o in out if not o.get("success")]
+    assert not failed, failed[:1]
+    res.add(
+        "zen-engine evaluate_batch, 雏鹰 2021 (facts precomputed)",
+        f"{t_zen / sample * 1e6:.0f} µs per enterprise on {sample:,}; extrapolated to {args.n:,}: {t_zen / sample * args.n:.0f} s",
+    )
+
+    # 3b. plain-Python reference evaluator, all policies, on a sample of dossiers
+    rsample = min(args.reference_sample, args.n)
+    dossiers = list(generate_dossiers(n=rsample, seed=args.seed, year=year - 1))
+    t = time.perf_counter()
+    evaluate_reference(dossiers, policies=policies, year=year, as_of=as_of).to_records()
+    t_ref = time.perf_counter() - t
+    res.add(
+        "plain-Python reference evaluator, all 7 policies with records",
+        f"{t_ref / rsample * 1e6:.0f} µs per enterprise on {rsample:,}; extrapolated to {args.n:,}: {t_ref / rsample * args.n:.0f} s",
+    )
+    goal_time = times2["total"] <= 3.0
+    goal_mem = mem.peak <= 2 * 2**30
+    goal_ratio = t_engine <= 1.5 * t_hand
+    res.notes.append(
+        f"Goals: ≤ 3 s — {'met' if goal_time else 'missed'} ({times2['total']:.2f} s); "
+        f"≤ 2 GiB — {'met' if goal_mem else 'missed'} ({gib(mem.peak)} peak RSS, including the input tables); "
+        f"within 1.5× of hand-written SQL — {'met' if goal_ratio else 'missed'} ({t_engine / t_hand:.2f}×)."
+    )
+    return res
+
+
+def write_docs(res: Results, args: argparse.Namespace) -> None:
+    cmd = "python bench/bench_rules.py " + " ".join(sys.argv[1:])
+    lines = [
+        SECTION,
+        "",
+        f"Measured {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} by `{cmd.strip()}`",
+        f"(`make bench`). Machine: {machine()}. {versions()}, DuckDB threads = {args.threads}.",
+        "",
+        "| what | measured |",
+        "|---|---|",
+        *[f"| {what} | {value} |" for what, value in res.rows],
+        "",
+        *res.notes,
+        "",
+        "Notes: the machine is shared with other work (see the load average; repeated runs on it vary by",
+        "up to 2×); the first run includes DuckDB's cold caches. Peak RSS counts the whole process, the",
+        "input tables (about 1.6 GiB resident) included. zen-engine and the reference evaluator are timed",
+        "on a sample and extrapolated linearly; zen gets the facts precomputed by DuckDB and has no",
+        "three-valued logic, so its figure is per-record evaluation only.",
+        "",
+        "Where the time goes (profiled at 200 000 enterprises): compiling the Ibis expressions to SQL is a",
+        "fixed 1–2 s (the query is cut into flat stages, as CTEs, because Ibis compiles one deeply nested",
+        "query several times slower); in DuckDB the largest operators are the pivot of annual values",
+        "(one filtered MAX per fact and year over all annual rows), the stage projections that compute",
+        "the ~90 criteria, and the hash joins on the 18-character `uscc`. Arithmetic is exact BIGINT",
+        "cross-multiplication (DECIMAL(38,0) only for the HNTE growth rate). Next steps if the goals",
+        "matter: join on an integer enterprise key instead of `uscc`, pivot annual values per year with",
+        "joins instead of filtered aggregates, and cache the compiled SQL per (policies, year, overrides).",
+        "",
+    ]
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
+    start = text.find(SECTION)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
+    else:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + "\n".join(lines) + (text[end + 1 :] if end >= 0 else "")
+    DOCS.write_text(text, encoding="utf-8")
+    print(f"wrote {DOCS}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--year", type=int, default=2024, help="application year Y")
+    p.add_argument("--as-of", default="2024-06-30")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--zen-sample", type=int, default=20_000)
+    p.add_argument("--reference-sample", type=int, default=2_000)
+    p.add_argument("--no-docs", action="store_true", help="print only; do not update docs/benchmarks.md")
+    args = p.parse_args()
+    res = run(args)
+    for note in res.notes:
+        print(note)
+    if not args.no_docs:
+        write_docs(res, args)
+
+
+if __name__ == "__main__":
+    main()
