@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # set_language: the 中文/English switch in the page footer
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lingjun.apps.web.urls")),
 ]
