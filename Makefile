@@ -37,7 +37,8 @@ lint: install ## ruff (lint + format check) and mypy
 
 bench: install ## Benchmarks (rules engine on 1M enterprises, import of 10k); results go to docs/benchmarks.md
 	$(BIN)/python bench/bench_rules.py
-	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_import.py --record
+	$(BIN)/python bench/bench_demo.py --record
 
 clean: ## Remove the demo database and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from tests.factories import build_dossier
 
 
@@ -19,7 +18,7 @@ def dossier_factory() -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def pool(db: Any) -> list[str]:
     """Three enterprises: two in 杨村街道 (one also in 武清区开发区), one in 梅厂镇."""
-    from lingjun.apps.enterprises.services import dossiers_apply, divisions_seed
+    from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
 
     divisions_seed()
     dossiers = [
