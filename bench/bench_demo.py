@@ -14,7 +14,6 @@ import platform
 import resource
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from bench_import import _record
@@ -36,7 +35,7 @@ def main() -> None:
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = [
-        f"- date: {date.today().isoformat()}; machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average at start {os.getloadavg()[0]:.1f}",
         f"- command: `.venv/bin/python bench/bench_demo.py --enterprises {args.enterprises}`",
         f"- {count} enterprises generated and written as JSON Lines ({out.stat().st_size / 2**20:.0f} MiB): "

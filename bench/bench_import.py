@@ -65,7 +65,7 @@ def main() -> None:
 
     assert Enterprise.objects.count() == args.enterprises, "not every enterprise was imported"
     lines = [
-        f"- date: {date.today().isoformat()}; machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; database: {connection.vendor}",
         f"- command: `.venv/bin/python bench/bench_import.py --enterprises {args.enterprises}`",
         f"- file: {args.enterprises} enterprises, {rows} list rows, {path.stat().st_size / 2**20:.1f} MiB xlsx "
