@@ -204,3 +204,65 @@ def test_serve_serves_the_app_and_its_static_files(home: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_demo_serves_pages_with_data_and_prints_a_login_per_role(tmp_path: Path):
+    """The README's first command: `lingjun demo` builds the district, prints logins and serves."""
+    import http.cookiejar
+    import re
+    import socket
+    import time
+    import urllib.parse
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(LINGJUN_HOME=str(tmp_path), COLUMNS="200")
+    log = tmp_path / "demo.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(BIN), "demo", "--enterprises", "60", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("demo did not serve:\n" + log.read_text())
+        printed = log.read_text()
+        for role in (
+            "区科技局管理员",
+            "区科技局工作人员",
+            "镇街园区工作人员",
+            "企业用户",
+            "第三方评价机构",
+            "区财政局",
+        ):
+            assert role in printed
+        password = re.search(r"keji\s*│\s*(\S+)\s*│", printed).group(1)  # type: ignore[union-attr]
+
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        login = opener.open(f"{base}/login/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)  # type: ignore[union-attr]
+        form = urllib.parse.urlencode(
+            {"username": "keji", "password": password, "csrfmiddlewaretoken": token}
+        )
+        req = urllib.request.Request(
+            f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"}
+        )
+        opener.open(req)
+        page = opener.open(f"{base}/enterprises/").read().decode()
+        assert "60" in page and "91120114" in page  # the district's enterprises are listed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
