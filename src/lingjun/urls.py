@@ -6,4 +6,5 @@ urlpatterns = [
     # set_language: the 中文/English switch in the page footer
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lingjun.apps.web.urls")),
+    path("", include("lingjun.apps.evaluation.urls")),
 ]

@@ -9,6 +9,7 @@ named pattern under ``enterprises/`` with an enterprise ``pk`` kwarg (the conven
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,8 +17,20 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
-#: values for the other kwargs of enterprise URLs; a new kwarg must get a sample value here
-SAMPLE_KWARGS: dict[str, Any] = {"section": "ip"}
+
+def _sample_run_pk() -> int:
+    """A finished evaluation run to address (without results: its explanation page says so)."""
+    from lingjun.apps.evaluation.models import EvaluationRun
+
+    run = EvaluationRun.objects.create(
+        policies=["tianjin.chuying.2021"], year=2025, as_of=date(2025, 6, 30), status="done"
+    )
+    return run.pk
+
+
+#: values for the other kwargs of enterprise URLs; a new kwarg must get a sample value here (a
+#: callable is called once per walk, e.g. to create the record the kwarg names)
+SAMPLE_KWARGS: dict[str, Any] = {"section": "ip", "run_pk": _sample_run_pk}
 #: URLs that change a dossier: only the district bureau and the enterprise itself may open them
 EDIT_URL_NAMES = {"web:enterprise_edit", "web:enterprise_section_edit"}
 #: namespaces whose pages are not enterprise pages of the web app (the Django admin checks is_staff)
@@ -50,7 +63,8 @@ def enterprise_urls() -> list[tuple[str, dict[str, Any]]]:
                 continue
             if kwarg not in SAMPLE_KWARGS:
                 pytest.fail(f"URL {name} ({route}) has kwarg {kwarg!r}: add a sample value to SAMPLE_KWARGS")
-            extra[kwarg] = SAMPLE_KWARGS[kwarg]
+            sample = SAMPLE_KWARGS[kwarg]
+            extra[kwarg] = sample() if callable(sample) else sample
         urls.append((name, extra))
     return urls
 

@@ -31,7 +31,8 @@ from lingjun.apps.evaluation.pool import (
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
 from lingjun.dossier.tables import empty_tables
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.evaluation import Evaluation, build_query, evaluate, resolve_policies
+from lingjun.rules.evaluation import Evaluation, Query, build_query, evaluate, resolve_policies
+from lingjun.rules.policy import Policy
 from lingjun.rules.records import build_records
 
 ENGINES = ("duckdb", "postgres", "spark")
@@ -111,7 +112,33 @@ def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
     EvaluationResult.objects.bulk_create(rows, batch_size=_BATCH)
 
 
-def evaluation_run(
+def _plan(
+    policies: Sequence[Policy],
+    *,
+    year: int,
+    as_of: date,
+    overrides: Mapping[str, str] | None,
+    inputs: Mapping[str, Any] | None,
+) -> Query:
+    """The plan of a run without SQL or data: raises the engine's own :class:`RulesError` for an
+    unknown parameter or input and for a bad value."""
+    con = ibis.duckdb.connect()
+    try:
+        shapes = register_tables(con, empty_tables())
+        return build_query(
+            shapes,
+            policies,
+            year=year,
+            as_of=as_of,
+            overrides=overrides,
+            inputs=dict(inputs) if inputs else None,
+            compile_sql=False,
+        )
+    finally:
+        con.disconnect()
+
+
+def evaluation_run_start(
     *,
     policies: Sequence[str],
     year: int,
@@ -121,11 +148,19 @@ def evaluation_run(
     inputs: Mapping[str, Any] | None = None,
     user: User | None = None,
 ) -> EvaluationRun:
-    """Evaluate the pool and store the run: parameters, counts, results, explanation columns."""
+    """Check a run's parameters and record it as running (nothing is evaluated yet).
+
+    Raises ``ValueError`` for an engine that cannot run here and :class:`RulesError` (the engine's
+    Chinese message) for an unknown policy, parameter or input or a bad value, before any record
+    is made. :func:`evaluation_run_execute` does the work (the web app calls it in the background).
+    """
     if engine not in ENGINES:
         raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
+    if engine == "postgres" and pool_is_sqlite():
+        raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
     resolved = resolve_policies(list(policies), year, as_of)
-    run = EvaluationRun.objects.create(
+    _plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=inputs)
+    return EvaluationRun.objects.create(
         policies=[p.id for p in resolved],
         year=year,
         as_of=as_of,
@@ -135,10 +170,22 @@ def evaluation_run(
         user=user,
         provisional=[p.id for p in resolved if not p.verified or not all(c.verified for c in p.criteria)],
     )
+
+
+def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:
+    """Evaluate the pool for a started run and store counts, results and explanation columns.
+
+    On failure the run is marked failed with the error, and the error is raised again.
+    """
     started = time.perf_counter()
     try:
         evaluation = evaluation_of_pool(
-            policies=run.policies, year=year, as_of=as_of, engine=engine, overrides=overrides, inputs=inputs
+            policies=run.policies,
+            year=run.year,
+            as_of=run.as_of,
+            engine=run.engine,
+            overrides=run.overrides or None,
+            inputs=run.inputs or None,
         )
         path = runs_dir() / f"run-{run.pk}.parquet"
         pq.write_table(evaluation.table, path)
@@ -155,9 +202,33 @@ def evaluation_run(
         run.status = EvaluationRun.Status.FAILED
         run.error = str(exc)
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        run.seconds = time.perf_counter() - started
+        run.save(update_fields=["status", "error", "finished_at", "seconds"])
         raise
     return run
+
+
+def evaluation_run(
+    *,
+    policies: Sequence[str],
+    year: int,
+    as_of: date,
+    engine: str = "duckdb",
+    overrides: Mapping[str, str] | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    user: User | None = None,
+) -> EvaluationRun:
+    """Evaluate the pool and store the run: parameters, counts, results, explanation columns."""
+    run = evaluation_run_start(
+        policies=policies,
+        year=year,
+        as_of=as_of,
+        engine=engine,
+        overrides=overrides,
+        inputs=inputs,
+        user=user,
+    )
+    return evaluation_run_execute(run=run)
 
 
 def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]:
@@ -169,18 +240,11 @@ def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]
     table = pq.read_table(runs_dir() / run.result_file, filters=[("uscc", "=", uscc)])
     if table.num_rows == 0:
         return []
-    con = ibis.duckdb.connect()
-    try:
-        shapes = register_tables(con, empty_tables())
-        query = build_query(
-            shapes,
-            resolve_policies(run.policies, run.year, run.as_of),
-            year=run.year,
-            as_of=run.as_of,
-            overrides=run.overrides,
-            inputs=run.inputs or None,
-            compile_sql=False,
-        )
-    finally:
-        con.disconnect()
+    query = _plan(
+        resolve_policies(run.policies, run.year, run.as_of),
+        year=run.year,
+        as_of=run.as_of,
+        overrides=run.overrides,
+        inputs=run.inputs or None,
+    )
     return build_records(table.to_pylist(), query, run.year, run.as_of)

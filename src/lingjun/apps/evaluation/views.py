@@ -1,0 +1,365 @@
+"""Evaluation pages (评价): runs, their results, explanations, the enterprise's self-evaluation.
+
+Each view parses, authorises, calls one service or selector, renders. Enterprise pages fetch the
+enterprise with ``get_object_or_404`` from :func:`enterprises_visible_to`, runs from
+:func:`runs_visible_to`; anything outside the user's scope is a 404 like a missing page.
+
+A run is evaluated in the background: the form records it (``evaluation_run_start``, which checks
+the parameters with the engine's own errors first), hands its id to :data:`RUNNER` and redirects
+to the run page, which polls the run's status with htmx until it is done. :data:`RUNNER` starts an
+in-process thread; tests swap it for :func:`run_now`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from openpyxl import Workbook
+
+from lingjun.apps.accounts.models import User
+from lingjun.apps.enterprises.selectors import enterprises_visible_to
+from lingjun.apps.evaluation.forms import ResultFilterForm, RunForm, SelfEvaluationForm
+from lingjun.apps.evaluation.models import EvaluationRun, Outcome
+from lingjun.apps.evaluation.selectors import (
+    ExportRow,
+    ResultFilters,
+    can_start_runs,
+    can_view_evaluation,
+    enterprise_explanation,
+    enterprise_runs,
+    policy_label,
+    run_counts,
+    run_estimate,
+    run_list,
+    run_policies,
+    run_results_export,
+    run_results_page,
+    run_row,
+    run_towns,
+    runs_visible_to,
+    scored_policies,
+    self_evaluation,
+)
+from lingjun.apps.evaluation.services import evaluation_run_execute, evaluation_run_start
+from lingjun.rules import RulesError
+
+logger = logging.getLogger(__name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RUNS_PER_PAGE = 10
+
+
+# ------------------------------------------------------------------------------ background runs
+
+
+def execute_run(run_pk: int) -> None:
+    """The job: evaluate a started run (a failure is recorded on the run by the service)."""
+    run = EvaluationRun.objects.get(pk=run_pk)
+    try:
+        evaluation_run_execute(run=run)
+    except Exception:
+        logger.exception("evaluation run %s failed", run_pk)
+
+
+def run_in_thread(run_pk: int) -> None:
+    """Run the job in a background thread of this process; the thread closes its own connection."""
+
+    def job() -> None:
+        try:
+            execute_run(run_pk)
+        finally:
+            connection.close()
+
+    threading.Thread(target=job, name=f"lingjun-evaluation-{run_pk}", daemon=True).start()
+
+
+def run_now(run_pk: int) -> None:
+    """Run the job in the request (tests; a deployment could also call a queue here)."""
+    execute_run(run_pk)
+
+
+#: how an accepted run is executed; tests set it to :func:`run_now`
+RUNNER: Callable[[int], None] = run_in_thread
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    if not can_view_evaluation(user):
+        raise Http404
+    return user
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _partial(request: HttpRequest) -> bool:
+    return bool(request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"))
+
+
+def _attachment(response: HttpResponse | StreamingHttpResponse | FileResponse, filename: str) -> None:
+    header = content_disposition_header(True, filename)
+    assert header is not None
+    response["Content-Disposition"] = header
+
+
+# ------------------------------------------------------------------------------------ run list
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    """评价批次 list, and the form that starts a run (district bureau and evaluator only)."""
+    user = _user(request)
+    today = timezone.localdate()
+    form: RunForm | None = None
+    if can_start_runs(user):
+        if request.method == "POST":
+            form = RunForm(request.POST, today=today)
+            if form.is_valid():
+                try:
+                    run = evaluation_run_start(**form.run_parameters(), user=user)
+                except (RulesError, ValueError) as exc:
+                    form.add_engine_error(exc)
+                else:
+                    RUNNER(run.pk)
+                    return redirect("evaluation:run_detail", run_pk=run.pk)
+        else:
+            year = _int(request.GET.get("year"))
+            form = RunForm(initial={"year": year} if year else None, today=today)
+    elif request.method == "POST":
+        raise Http404
+    page = max(1, _int(request.GET.get("page"), 1))
+    rows, has_more = run_list(user=user, limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE)
+    context = {
+        "form": form,
+        "rows": rows,
+        "page": page,
+        "has_more": has_more,
+        "today": today,
+    }
+    return render(request, "evaluation/index.html", context)
+
+
+@login_required
+@require_GET
+def run_counts_fragment(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """The counts of one run over the user's jurisdiction (loaded lazily by the run list)."""
+    user = _user(request)
+    run = get_object_or_404(runs_visible_to(user), pk=run_pk)
+    return render(
+        request, "evaluation/_counts_inline.html", {"run": run, "counts": run_counts(user=user, run=run)}
+    )
+
+
+# ------------------------------------------------------------------------------------ one run
+
+
+def _filters(
+    request: HttpRequest, user: User, run: EvaluationRun
+) -> tuple[ResultFilterForm, ResultFilters, int]:
+    form = ResultFilterForm(
+        request.GET,
+        policies=[(p, policy_label(p)) for p in run_policies(run)],
+        towns=run_towns(user=user),
+    )
+    form.is_valid()  # an invalid filter is shown with its error and left out
+    data = form.cleaned_data
+    filters = ResultFilters(
+        q=(data.get("q") or "").strip(),
+        policy=data.get("policy") or "",
+        result=data.get("result") or "",
+        town=data.get("town") or "",
+    )
+    return form, filters, data.get("page") or 1
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """评价结果 of one run: parameters, counts per policy and result, the filtered results."""
+    user = _user(request)
+    run = get_object_or_404(runs_visible_to(user), pk=run_pk)
+    form, filters, page_number = _filters(request, user, run)
+    done = run.status == EvaluationRun.Status.DONE
+    page = run_results_page(user=user, run=run, filters=filters, page=page_number) if done else None
+    context = {
+        "run": run,
+        "row": run_row(run=run, user=user if done else None),
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "policies": [(p, policy_label(p)) for p in run_policies(run)],
+        "scored": scored_policies(run),
+        "elapsed": (timezone.now() - run.started_at).total_seconds(),
+        "estimate": run_estimate(run) if not done else None,
+        "can_start": can_start_runs(user),
+    }
+    if _partial(request) and done:
+        return render(request, "evaluation/_results.html", context)
+    return render(request, "evaluation/run_detail.html", context)
+
+
+@login_required
+@require_GET
+def run_status(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """Progress of a running run (polled by htmx); once it is over, the page reloads itself."""
+    user = _user(request)
+    run = get_object_or_404(runs_visible_to(user), pk=run_pk)
+    if run.status != EvaluationRun.Status.RUNNING:
+        response = HttpResponse("")
+        response["HX-Refresh"] = "true"
+        return response
+    context = {
+        "run": run,
+        "elapsed": (timezone.now() - run.started_at).total_seconds(),
+        "estimate": run_estimate(run),
+    }
+    return render(request, "evaluation/_progress.html", context)
+
+
+def _export_header(run: EvaluationRun) -> list[str]:
+    header = [_("企业名称"), _("统一社会信用代码"), _("所属镇街"), _("所属园区")]
+    scored = scored_policies(run)
+    for p in run_policies(run):
+        header.append(_("%(policy)s：结果") % {"policy": policy_label(p)})
+        if p in scored:
+            header.append(_("%(policy)s：得分") % {"policy": policy_label(p)})
+    return header
+
+
+def _export_values(run: EvaluationRun, rows: Iterable[ExportRow]) -> Iterator[list[Any]]:
+    scored = scored_policies(run)
+    columns = [(p, p in scored) for p in run_policies(run)]
+    words = {value: str(label) for value, label in Outcome.choices}
+    missing = ("", None)
+    for row in rows:
+        values: list[Any] = [row.name, row.uscc, row.town, row.park]
+        for policy, with_score in columns:
+            result, score = row.results.get(policy, missing)
+            values.append(words.get(result, "—"))
+            if with_score:
+                values.append(float(score) if score is not None else None)
+        yield values
+
+
+def _csv_lines(header: list[str], values: Iterable[list[Any]]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens the Chinese correctly
+    for row in values:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(["" if v is None else v for v in row])
+        yield buffer.getvalue().encode("utf-8")
+
+
+@login_required
+@require_GET
+def run_export(
+    request: HttpRequest, run_pk: int, fmt: str
+) -> HttpResponse | StreamingHttpResponse | FileResponse:
+    """The filtered results of a run (the user's jurisdiction) as Excel or CSV, Chinese headers."""
+    user = _user(request)
+    run = get_object_or_404(runs_visible_to(user).filter(status=EvaluationRun.Status.DONE), pk=run_pk)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _form, filters, _page = _filters(request, user, run)
+    header = _export_header(run)
+    values = _export_values(run, run_results_export(user=user, run=run, filters=filters))
+    name = _("评价结果_第%(pk)s批_%(year)s年度") % {"pk": run.pk, "year": run.year}
+    if run.overrides:
+        name += _("_模拟")
+    if fmt == "csv":
+        response = StreamingHttpResponse(_csv_lines(header, values), content_type="text/csv; charset=utf-8")
+        _attachment(response, f"{name}.csv")
+        return response
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("评价结果"))
+    sheet.append(header)
+    for row in values:
+        sheet.append(row)
+    about = book.create_sheet(_("评价参数"))
+    for label, value in _run_parameters(run):
+        about.append([label, value])
+    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+    book.save(out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX)
+
+
+def _run_parameters(run: EvaluationRun) -> list[tuple[str, str]]:
+    row = run_row(run=run)
+    return [
+        (_("评价批次"), f"#{run.pk}"),
+        (_("申报年度"), str(run.year)),
+        (_("有效性判断日期"), run.as_of.isoformat()),
+        (_("计算引擎"), run.engine),
+        (_("评价政策"), "、".join(label for _id, label in row.policies)),
+        (_("参数调整（模拟）"), "；".join(f"{k}={v}" for k, v in row.overrides) or _("无（正式评价）")),
+        (_("人工确认的输入"), "；".join(row.inputs) or _("无")),
+        (_("含暂定（待核实）规则的政策"), "、".join(row.provisional) or _("无")),
+        (_("开始时间"), timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M")),
+        (_("导出时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+    ]
+
+
+# ------------------------------------------------------------------------------ one enterprise
+
+
+@login_required
+@require_GET
+def enterprise_runs_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """评价结果 of one enterprise: the newest runs that include it (a section of its page)."""
+    user = _user(request)
+    enterprise = get_object_or_404(enterprises_visible_to(user), pk=pk)
+    context = {"enterprise": enterprise, "items": enterprise_runs(user=user, enterprise=enterprise)}
+    if _partial(request):
+        return render(request, "evaluation/_enterprise_runs.html", context)
+    return render(request, "evaluation/enterprise_runs.html", context)
+
+
+@login_required
+@require_GET
+def explain(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """The printable explanation of one enterprise in one run (评价说明)."""
+    user = _user(request)
+    enterprise = get_object_or_404(enterprises_visible_to(user), pk=pk)
+    run = get_object_or_404(runs_visible_to(user), pk=run_pk)
+    explanation = enterprise_explanation(run=run, enterprise=enterprise)
+    context = {"enterprise": enterprise, "run": run, "x": explanation, "printed": timezone.localtime()}
+    return render(request, "evaluation/explain.html", context)
+
+
+@login_required
+@require_GET
+def self_evaluation_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """企业自评: every policy in force for a year, computed live for this enterprise (not stored)."""
+    user = _user(request)
+    enterprise = get_object_or_404(enterprises_visible_to(user), pk=pk)
+    today = timezone.localdate()
+    form = SelfEvaluationForm(request.GET or None, today=today)
+    result = self_evaluation(enterprise=enterprise, year=form.year_value(), today=today, inputs=form.inputs())
+    return render(request, "evaluation/self.html", {"enterprise": enterprise, "form": form, "result": result})
