@@ -8,55 +8,24 @@ may fail. Skipped when /usr/bin/chromium is missing, unless LINGJUN_REQUIRE_ALL_
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import require_all_engines
+from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
 
 from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
 from lingjun.apps.evaluation import views
 from lingjun.apps.evaluation.models import EvaluationRun
 from lingjun.dossier.demo import generate_dossiers
 
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread
-# with a running loop unless told that this is deliberate (the test's own ORM calls are synchronous).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "Zx9!correct-horse"
-
 pytestmark = pytest.mark.browser
-
-
-def _browser_or_skip() -> None:
-    missing = []
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        missing.append(f"{CHROMIUM} is not installed (Debian package chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the Python package playwright is not installed")
-    if missing:
-        reason = "; ".join(missing)
-        if require_all_engines():
-            pytest.fail(f"LINGJUN_REQUIRE_ALL_ENGINES=1 but {reason}")
-        pytest.skip(reason)
 
 
 def test_start_a_run_watch_it_finish_and_open_an_explanation(
     transactional_db: Any, live_server: Any, make_user, tmp_path: Path, settings
 ) -> None:
-    _browser_or_skip()
+    browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     settings.LINGJUN_HOME = tmp_path

@@ -7,51 +7,19 @@ enterprise page and see the server-drawn chart; no request may fail. Skipped whe
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import require_all_engines
-
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread
-# with a running loop unless told that this is deliberate (the test's own ORM calls are synchronous).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "Zx9!correct-horse"
+from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
 
 pytestmark = pytest.mark.browser
-
-
-def _browser_or_skip() -> None:
-    missing = []
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        missing.append(f"{CHROMIUM} is not installed (Debian package chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the Python package playwright is not installed")
-    if missing:
-        reason = "; ".join(missing)
-        if require_all_engines():
-            pytest.fail(f"LINGJUN_REQUIRE_ALL_ENGINES=1 but {reason}")
-        pytest.skip(reason)
 
 
 def test_login_search_and_open_an_enterprise(
     transactional_db: Any, live_server: Any, pool, make_user, tmp_path: Path
 ) -> None:
-    _browser_or_skip()
+    browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     user = make_user("district_staff", full_name="浏览器测试员")
