@@ -6,15 +6,16 @@ when, from which old value to which new value (:class:`ChangeRecord`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection, models, transaction
+from django.db import transaction
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.bulk import insert_rows
 from lingjun.apps.enterprises.models import (
     ROW_MODELS,
     ChangeRecord,
@@ -65,35 +66,6 @@ def _enterprise_values(dossier: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _adapter(model: type[models.Model], name: str) -> Callable[[Any], Any]:
-    """How the database wants one column's Python value (Django's own adapters, no ORM objects)."""
-    fld = model._meta.get_field(name)
-    ops = connection.ops
-    if isinstance(fld, models.DecimalField):
-        return lambda v: (
-            None if v is None else ops.adapt_decimalfield_value(v, fld.max_digits, fld.decimal_places)
-        )
-    if isinstance(fld, models.DateField):
-        return lambda v: None if v is None else ops.adapt_datefield_value(v)
-    return lambda v: v
-
-
-def _insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Plain ``executemany`` insert: the ORM's per-object overhead dominated imports of 10 000 firms."""
-    if not rows:
-        return
-    adapters = [_adapter(model, "enterprise" if c == "uscc" else c) for c in columns]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), _BATCH):
-            chunk = rows[i : i + _BATCH]
-            cursor.executemany(sql, [[a(v) for a, v in zip(adapters, row, strict=True)] for row in chunk])
-
-
 def _replace_rows(*, section_key: str, dossiers: Mapping[str, Mapping[str, Any]], existing: set[str]) -> None:
     """Replace the rows of one list section for the given enterprises (``existing``: those with rows)."""
     if not dossiers:
@@ -108,7 +80,7 @@ def _replace_rows(*, section_key: str, dossiers: Mapping[str, Mapping[str, Any]]
             for list_field, kind in CREDIT_EVENT_FIELDS.items()
             for year in (d.get("credit") or {}).get(list_field) or ()
         ]
-        _insert_rows(CreditEvent, ("uscc", "kind", "year"), events)
+        insert_rows(CreditEvent, ("uscc", "kind", "year"), events)
         return
     model = ROW_MODELS[section_key]
     for i in range(0, len(usccs), _BATCH):
@@ -119,7 +91,7 @@ def _replace_rows(*, section_key: str, dossiers: Mapping[str, Mapping[str, Any]]
         for uscc, d in dossiers.items()
         for row in d.get(section_key) or ()
     ]
-    _insert_rows(model, ("uscc", *fields), rows)
+    insert_rows(model, ("uscc", *fields), rows)
 
 
 def _changed(old: Mapping[str, Any] | None, new: Mapping[str, Any], key: str) -> bool:

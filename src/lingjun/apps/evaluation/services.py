@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.bulk import insert_rows
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
 from lingjun.apps.evaluation.pool import (
     duckdb_tables_from_sqlite,
@@ -38,7 +39,6 @@ from lingjun.rules.records import build_records
 ENGINES = ("duckdb", "postgres", "spark")
 UNKNOWN_ENGINE = "未知的计算引擎“{engine}”：可选 duckdb、postgres、spark。"
 POSTGRES_ENGINE_NEEDS_POSTGRES_POOL = "PostgreSQL 引擎需要企业库本身在 PostgreSQL 中（设置 DATABASE_URL）。"
-_BATCH = 5000
 
 
 def runs_dir() -> Path:
@@ -94,7 +94,7 @@ def evaluation_of_pool(
 def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
     wide = evaluation.to_arrow()
     usccs = wide.column("uscc").to_pylist()
-    rows: list[EvaluationResult] = []
+    rows: list[tuple[Any, ...]] = []
     for plan in evaluation.plans:
         pid = plan.policy.id
         results = wide.column(f"{pid}.result").to_pylist()
@@ -104,12 +104,10 @@ def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
             else [None] * len(usccs)
         )
         rows += [
-            EvaluationResult(
-                run=run, enterprise_id=u, policy=pid, result=r, score=None if s is None else Decimal(str(s))
-            )
+            (run.pk, u, pid, r, None if s is None else Decimal(str(s)))
             for u, r, s in zip(usccs, results, scores, strict=True)
         ]
-    EvaluationResult.objects.bulk_create(rows, batch_size=_BATCH)
+    insert_rows(EvaluationResult, ("run_id", "uscc", "policy", "result", "score"), rows)
 
 
 def _plan(
