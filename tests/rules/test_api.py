@@ -190,7 +190,7 @@ def test_unknown_explains_what_is_missing_and_provisional_shows() -> None:
 def test_counts_and_wide_arrow() -> None:
     ev = evaluate_dossiers([firm("A", "15"), firm("B", "5")], policies=[CHUYING], year=YEAR, as_of=AS_OF)
     assert ev.counts() == {CHUYING: {"pass": 1, "fail": 1, "unknown": 0}}
-    wide = ev.to_arrow()
+    wide = ev.to_arrow().sort_by("uscc")  # rows come in the engine's order
     assert wide.column_names[:2] == ["uscc", f"{CHUYING}.result"]
     assert wide[f"{CHUYING}.revenue.result"].to_pylist() == ["pass", "fail"]
     assert wide[f"{CHUYING}.revenue.value"].to_pylist() == [15.0, 5.0]
@@ -281,3 +281,11 @@ def test_tables_already_in_postgres_are_evaluated_in_place(pg_backend: Any) -> N
     assert ev.engine == "postgres"
     local = evaluate_dossiers(dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF)
     assert ev.to_records() == local.to_records()
+
+
+def test_records_and_sorted_rows_are_by_uscc_whatever_the_engine_order() -> None:
+    firms = [firm(u, "15") for u in ("Z9", "B2", "M5", "A1")]
+    ev = evaluate_dossiers(firms, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    assert [r["uscc"] for r in ev.to_records()] == ["A1", "B2", "M5", "Z9"]
+    assert ev.sorted()["uscc"].to_pylist() == ["A1", "B2", "M5", "Z9"]
+    assert sorted(ev.table["uscc"].to_pylist()) == ["A1", "B2", "M5", "Z9"]

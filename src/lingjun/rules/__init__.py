@@ -17,6 +17,7 @@ Public API::
     evaluate_dossiers(dossiers, *, policies, year, as_of, overrides=None, inputs=None) -> Evaluation
     Evaluation.to_records() -> list[dict]         # the JSON shape of lingjun.rules.records
     Evaluation.to_arrow() -> pyarrow.Table        # wide: uscc + <policy>.<criterion>.result …
+    Evaluation.sorted() -> pyarrow.Table          # the raw rows by uscc (table/to_arrow: engine order)
     Evaluation.counts() -> {policy_id: {"pass": n, "fail": n, "unknown": n}}
 
     connect(engine="duckdb", **kw)                # "duckdb" | "postgres" | "spark"

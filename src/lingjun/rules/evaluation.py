@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lingjun.rules import expr as E
-from lingjun.rules.compiler import ONE, Num, PolicyCompiler, Root, add
+from lingjun.rules.compiler import BIG_DUCKDB, BIG_SQL, ONE, Num, PolicyCompiler, Root, add, flag, lit
 from lingjun.rules.errors import RulesError, names
 from lingjun.rules.facts import (
     UNIT,
@@ -36,6 +36,7 @@ from lingjun.rules.facts import (
     units,
 )
 from lingjun.rules.policy import Criterion, Library, Policy, load_library
+from lingjun.rules.querycache import QUERIES
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 _MASK_BITS = 62
@@ -253,26 +254,87 @@ class Query:
     mask_columns: list[tuple[str, list[tuple[str, str]]]]  # (mask column, [(fact column, name) per bit])
 
 
+#: sub-expressions computed once per enterprise, in a stage of their own, however often they
+#: are read: engines cannot share work inside ``CASE`` (DuckDB's common-subexpression pass stops
+#: there), and a multi-year sum or the HNTE growth rate inlined into every criterion, band and
+#: displayed value that reads it made the HNTE policy alone cost more than all the others
+_HEAVY = (E.YearsAgg, E.HnteGrowth)
+#: nodes that already are a column (or a constant): never worth a stage column of their own
+_LEAVES = (
+    E.Const,
+    E.ParamRef,
+    E.EntField,
+    E.AnnualAt,
+    E.Count,
+    E.InputRef,
+    E.Ref,
+    E.AppYear,
+    E.AsOf,
+    E.YearDate,
+)
+
+
+def _row_of(node: E.Node) -> E.Node | None:
+    """The shared row of a scale output (``points(x, scale)`` reads ``index(x, scale)``)."""
+    if isinstance(node, E.ScaleOf) and node.fn != "index":
+        return E.ScaleOf("index", node.operand, node.scale)
+    return None
+
+
+def _shared_nodes(policy: Policy) -> list[E.Node]:
+    """The sub-expressions of ``policy`` to compute once: every multi-year aggregate and growth
+    rate, the row of every scale, and the measured value (and a computed threshold) of every
+    comparison criterion, which the criterion tests and the output displays."""
+    roots: list[E.Node] = [c.test for c in policy.criteria]
+    roots += [m.expr for m in policy.metrics] + [i.points for i in policy.indicators]
+    roots += [E.ScaleOf("band", b.of, b.scale) for b in policy.bands]
+    out: dict[E.Node, None] = {}
+    for root in roots:
+        for n in E.walk(root):
+            if isinstance(n, _HEAVY):
+                out.setdefault(n)
+            elif (row := _row_of(n)) is not None:  # shared by a scale's points, range and band
+                out.setdefault(row)
+    for c in policy.criteria:
+        if isinstance(c.test, E.Cmp):
+            for side in (c.test.left, c.test.right):
+                if not isinstance(side, _LEAVES):
+                    out.setdefault(side)
+    return list(out)
+
+
 def _named_nodes(policy: Policy) -> dict[tuple[str, str], E.Node | None]:
-    """Every named value of a policy and its expression (the score has none: Σ indicators)."""
+    """Every named value of a policy and its expression (the score has none: Σ indicators), and
+    the shared sub-expressions of :func:`_shared_nodes` as ``("shared", "<k>")``."""
     out: dict[tuple[str, str], E.Node | None] = {}
     out.update({("metric", m.id): m.expr for m in policy.metrics})
     out.update({("indicator", i.id): i.points for i in policy.indicators})
     if policy.indicators:
         out[("score", "score")] = None
     out.update({("criterion", c.id): c.test for c in policy.criteria})
+    out.update({("shared", str(k)): node for k, node in enumerate(_shared_nodes(policy))})
     return out
 
 
+def shared_keys(nodes: Mapping[tuple[str, str], E.Node | None]) -> dict[E.Node, tuple[str, str]]:
+    """Shared sub-expression → its key in ``nodes`` (what :class:`PolicyCompiler` looks up)."""
+    return {node: key for key, node in nodes.items() if key[0] == "shared" and node is not None}
+
+
 def _levels(policy: Policy, nodes: Mapping[tuple[str, str], E.Node | None]) -> dict[tuple[str, str], int]:
-    """Stage of each named value: one more than the deepest named value it reads."""
+    """Stage of each named value: one more than the deepest named or shared value it reads."""
     levels: dict[tuple[str, str], int] = {}
+    shared = shared_keys(nodes)
+
+    def deps(key: tuple[str, str], node: E.Node | None) -> set[tuple[str, str]]:
+        if node is None:
+            return {("indicator", i.id) for i in policy.indicators}
+        inner = {shared[m] for n in E.walk(node) for m in (n, _row_of(n)) if m in shared}
+        return (E.refs_used(node) | inner) - {key}
 
     def level(key: tuple[str, str]) -> int:
         if key not in levels:
-            node = nodes[key]
-            deps = {("indicator", i.id) for i in policy.indicators} if node is None else E.refs_used(node)
-            levels[key] = 1 + max((level(d) for d in deps), default=-1)
+            levels[key] = 1 + max((level(d) for d in deps(key, nodes[key])), default=-1)
         return levels[key]
 
     for key in nodes:
@@ -307,13 +369,15 @@ class _Chain:
 
 
 def _sql(t: ir.Table, dialect: str) -> str:
-    return str(ibis.to_sql(t, dialect=dialect, pretty=False))
+    sql = str(ibis.to_sql(t, dialect=dialect, pretty=False))
+    return sql.replace(BIG_SQL, BIG_DUCKDB) if dialect == "duckdb" else sql
 
 
 def _stage_all(
     plans: Sequence[PolicyPlan], facts: FactSet, t: ir.Table, chain: _Chain
-) -> tuple[ir.Table, list[dict[tuple[str, str], ValueSpec]]]:
-    """Add every policy's named values to ``t``, one stage per dependency level."""
+) -> tuple[ir.Table, list[dict[tuple[str, str], ValueSpec]], list[dict[E.Node, tuple[str, str]]]]:
+    """Add every policy's named and shared values to ``t``, one stage per dependency level;
+    returns the stage table, how each value is stored, and each policy's shared nodes."""
     work = []
     for plan in plans:
         nodes = _named_nodes(plan.policy)
@@ -324,7 +388,7 @@ def _stage_all(
         cols: dict[str, ir.Value] = {}
         for (plan, nodes, levels, index), done in zip(work, stored, strict=True):
             named = {k: _load(t, spec) for k, spec in done.items()}
-            comp = PolicyCompiler(plan.policy, plan.params, facts, t, named)
+            comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared_keys(nodes))
             for key, node in nodes.items():
                 if levels[key] != level:
                     continue
@@ -340,7 +404,7 @@ def _stage_all(
                 done[key] = spec
         if cols:
             t = chain.cut(t.mutate(**cols))
-    return t, stored
+    return t, stored, [shared_keys(nodes) for _, nodes, _, _ in work]
 
 
 def build_query(
@@ -377,11 +441,11 @@ def build_query(
     if literals:
         t = t.mutate(**literals)
     t = chain.cut(t)
-    t, stored_by_plan = _stage_all(plans, facts, t, chain)
+    t, stored_by_plan, shared_by_plan = _stage_all(plans, facts, t, chain)
     cols: dict[str, ir.Value] = {"uscc": t.uscc}
-    for plan, stored in zip(plans, stored_by_plan, strict=True):
+    for plan, stored, shared in zip(plans, stored_by_plan, shared_by_plan, strict=True):
         named = {k: _load(t, s) for k, s in stored.items()}
-        comp = PolicyCompiler(plan.policy, plan.params, facts, t, named)
+        comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared)
         pre = plan.prefix
         overall: ir.BooleanValue = ibis.literal(True)
         for c in plan.policy.criteria:
@@ -420,7 +484,7 @@ def build_query(
         name = f"miss{start // _MASK_BITS}"
         total: ir.IntegerValue = ibis.literal(0, type="int64")
         for bit, (col, _) in enumerate(chunk):
-            total = total + ibis.ifelse(t[col].isnull(), ibis.literal(1 << bit, type="int64"), 0)
+            total = total + flag(t[col].isnull()) * lit(1 << bit)
         cols[name] = total
         masks.append((name, chunk))
     final = t.select(**cols)
@@ -465,7 +529,11 @@ def value_array(table: pa.Table, spec: ValueSpec | None) -> pa.Array | None:
 
 @dataclass
 class Evaluation:
-    """The result of one run: a wide Arrow table plus the plan that says what each column means."""
+    """The result of one run: a wide Arrow table plus the plan that says what each column means.
+
+    ``table`` (and :meth:`to_arrow`) hold one row per enterprise in the engine's order;
+    :meth:`sorted` and :meth:`to_records` are ordered by ``uscc``.
+    """
 
     table: pa.Table
     query: Query
@@ -489,7 +557,8 @@ class Evaluation:
         return out
 
     def to_arrow(self) -> pa.Table:
-        """Wide table: ``uscc`` and per policy ``<policy>.result``, ``<policy>.<criterion>.result`` …"""
+        """Wide table: ``uscc`` and per policy ``<policy>.result``, ``<policy>.<criterion>.result`` …
+        (rows in the engine's order, like :attr:`table`)."""
         t = self.table
         out: dict[str, Any] = {"uscc": t["uscc"]}
         for plan in self.plans:
@@ -513,11 +582,21 @@ class Evaluation:
                     out[f"{cid}.threshold"] = value_array(t, cp.threshold_spec)
         return pa.table(out)
 
+    def sorted(self) -> pa.Table:
+        """:attr:`table` ordered by ``uscc`` (binary order, the same for every engine).
+
+        The engine's own row order is whatever its joins produced; reordering a million wide
+        rows costs about as much as a quarter of the run, so only what people read is ordered:
+        the records (and so the JSON, CSV and Excel files). Join on ``uscc`` otherwise.
+        """
+        return self.table.take(pc.sort_indices(self.table["uscc"]))
+
     def to_records(self) -> list[dict[str, Any]]:
-        """One JSON-ready record per enterprise and policy (see :mod:`lingjun.rules.records`)."""
+        """One JSON-ready record per enterprise and policy, by ``uscc`` then policy (see
+        :mod:`lingjun.rules.records`)."""
         from lingjun.rules.records import build_records
 
-        return build_records(self.table.to_pylist(), self.query, self.year, self.as_of)
+        return build_records(self.sorted().to_pylist(), self.query, self.year, self.as_of)
 
 
 # --- the entry point --------------------------------------------------------------------------
@@ -561,19 +640,27 @@ def evaluate(
     the policy in force on ``as_of``) or :class:`Policy` objects. ``overrides`` maps
     ``<policy id>.<parameter>`` to a YAML value for a what-if run. ``inputs`` gives policy inputs:
     a mapping ``{name: value}`` for every enterprise, or a table with ``uscc`` and one column per
-    input (``name`` or ``<policy id>.<name>``).
+    input (``name`` or ``<policy id>.<name>``). The compiled query is reused when the same run
+    is asked again on the same tables (:mod:`lingjun.rules.querycache`).
     """
     resolved = resolve_policies(policies, year, as_of, library)
-    query = build_query(tables, resolved, year=year, as_of=as_of, overrides=overrides, inputs=inputs)
+    query = QUERIES.get(
+        lambda: build_query(tables, resolved, year=year, as_of=as_of, overrides=overrides, inputs=inputs),
+        tables=tables,
+        policies=resolved,
+        year=year,
+        as_of=as_of,
+        overrides=overrides,
+        inputs=inputs,
+    )
     return Evaluation(run_query(query), query, year, as_of, dict(overrides or {}), query.backend.name)
 
 
 def run_query(query: Query) -> pa.Table:
-    """Execute a run's SQL on its backend; rows sorted by uscc (binary order, engine-independent)."""
+    """Execute a run's SQL on its backend; rows in the engine's order (see :meth:`Evaluation.sorted`)."""
     from lingjun.rules.engines import execute_sql
 
-    table = execute_sql(query.backend, query.sql, query.schema)
-    return table.take(pc.sort_indices(table["uscc"]))
+    return execute_sql(query.backend, query.sql, query.schema)
 
 
 __all__ = ["Evaluation", "evaluate", "build_query", "PASS", "FAIL", "UNKNOWN", "dt"]

@@ -155,7 +155,8 @@ class MaxOf:
 
 @dataclass(frozen=True)
 class ScaleOf:
-    fn: Literal["points", "points_min", "points_max", "band", "lookup"]
+    #: ``index`` (the row the operand falls in) is the compiler's own, never parsed from a file
+    fn: Literal["points", "points_min", "points_max", "band", "lookup", "index"]
     operand: Node
     scale: str  # parameter name
 
