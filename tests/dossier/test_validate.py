@@ -344,7 +344,8 @@ def test_negative_amounts_and_headcounts(base: dict[str, Any]) -> None:
 
 
 def test_values_too_large_for_the_table_form(base: dict[str, Any]) -> None:
-    base["annual"][0]["operating_revenue"] = Decimal("1E+16")
+    base["annual"][0]["operating_revenue"] = Decimal("1E+14")  # 10¹⁴ 万元: the first amount refused
+    base["annual"][1]["operating_revenue"] = Decimal("99999999999999.9999")  # the largest accepted
     base["awards"][0]["rank"] = 2**31
     problems = _problems(base)
     assert [(p.path[-1], p.code) for p in problems] == [

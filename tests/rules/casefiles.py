@@ -168,7 +168,7 @@ def inputs_table(cases: list[Case]) -> pa.Table | None:
     for c in cases:
         for key in c.inputs:
             kind = lib.get(c.policy).inputs[key].kind
-            columns[f"{c.policy}.{key}"] = pa.bool_() if kind == "bool" else pa.decimal128(20, 4)
+            columns[f"{c.policy}.{key}"] = pa.bool_() if kind == "bool" else pa.decimal128(18, 4)
     if not columns:
         return None
     data: dict[str, list[Any]] = {"uscc": [c.uscc for c in cases]}

@@ -134,10 +134,10 @@ def random_inputs(rng: random.Random, usccs: list[str]) -> pa.Table:
         {
             "uscc": usccs,
             "prohibited_sector": flag(),
-            "ip_points": pa.array(num(0, 30), pa.decimal128(20, 4)),
-            "conversion_points": pa.array(num(0, 30), pa.decimal128(20, 4)),
-            "management_points": pa.array(num(0, 20), pa.decimal128(20, 4)),
-            "growth_points": pa.array(num(0, 20), pa.decimal128(20, 4)),
+            "ip_points": pa.array(num(0, 30), pa.decimal128(18, 4)),
+            "conversion_points": pa.array(num(0, 30), pa.decimal128(18, 4)),
+            "management_points": pa.array(num(0, 20), pa.decimal128(18, 4)),
+            "growth_points": pa.array(num(0, 20), pa.decimal128(18, 4)),
             "other_conditions_met": flag(),
             "site_investigation_passed": flag(),
         }

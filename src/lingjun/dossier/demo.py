@@ -35,7 +35,7 @@ Design, evaluated for application year ``year + 1``:
   31 December of ``year``; certificate and patent expiry dates may be later.
 
 Money is rounded to 0.01 万元 (employees to 0.1 person, tech staff to whole persons) and stored
-as ``decimal128(20, 4)``; the arithmetic behind the numbers is binary floating point, which is
+as ``decimal128(18, 4)``; the arithmetic behind the numbers is binary floating point, which is
 fine for synthetic data and never reaches a dossier.
 
 Determinism: every random number is a function of ``(seed, stream, enterprise index …)``

@@ -214,7 +214,7 @@ def _validity(valid: Bools | None, n: int) -> tuple[pa.Buffer | None, int]:
 
 
 def decimal_array(values: npt.ArrayLike, *, valid: Bools | None = None, places: int = 2) -> pa.Array:
-    """``decimal128(20, 4)`` from floats rounded to ``places`` decimals (exact from then on).
+    """``decimal128(18, 4)`` from floats rounded to ``places`` decimals (exact from then on).
 
     The unscaled 128-bit integers are written straight into the Arrow buffer: the low word is the
     int64, the high word its sign extension.

@@ -3,7 +3,8 @@
 One Arrow table per name in :data:`lingjun.dossier.schema.TABLES`, each with ``uscc`` as its
 first column and the section's fields after it, typed by :data:`ARROW_SCHEMAS`:
 
-* ``decimal`` → ``decimal128(20, 4)`` (万元 to the yuan; exact, never float);
+* ``decimal`` → ``decimal128(18, 4)`` (万元 to the yuan; exact, never float; 18 digits so that
+  every engine keeps amounts in 64-bit integers — up to 10¹⁴ 万元, far beyond any enterprise);
 * ``int`` → ``int32``; ``date`` → ``date32``; ``bool`` → ``bool``; ``str``/``enum`` → ``string``;
 * ``int_list`` fields of the enterprise (credit years) are not columns: they become rows of the
   ``credit_events`` table (``uscc``, ``kind``, ``year``).
@@ -30,7 +31,7 @@ from lingjun.dossier.schema import (
     Section,
 )
 
-DECIMAL = pa.decimal128(20, 4)
+DECIMAL = pa.decimal128(18, 4)
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "str": pa.string(),

@@ -76,8 +76,8 @@ MSG_DUPLICATE_USCC = "统一社会信用代码与第{first}行重复，同一企
 
 #: smallest year (and year of dates) accepted
 MIN_YEAR = 1900
-#: decimals must stay below this (the table form stores decimal128(20, 4))
-MAX_DECIMAL = Decimal(10) ** 16
+#: decimals must stay below this (the table form stores decimal128(18, 4): 10¹⁴ 万元)
+MAX_DECIMAL = Decimal(10) ** 14
 #: ints must fit the table form's int32
 MAX_INT = 2**31 - 1
 

@@ -138,7 +138,7 @@ def _input_columns(
             if key == "uscc":
                 continue
             for fact, kind in targets(key):
-                col = t[key].cast("boolean") if kind == "bool" else units(t[key].cast(dt.Decimal(20, 4)))
+                col = t[key].cast("boolean") if kind == "bool" else units(t[key].cast(dt.Decimal(18, 4)))
                 cols[facts.inputs[fact]] = col
                 provided.add(fact)
         table = t.select(**cols)

@@ -149,10 +149,11 @@ def _annual_value(t: ir.Table, name: str) -> ir.Value:
 
 
 def units(value: ir.Value) -> ir.Value:
-    """A decimal(20,4) amount as an integer of 1/10000 (exact; amounts ≥ 10¹⁴ 万元 overflow loudly).
+    """A decimal amount as an integer of 1/10000 (exact; amounts ≥ 10¹⁴ 万元 overflow loudly).
 
-    Going through DECIMAL(18,4) first keeps DuckDB on its 64-bit decimal path (a direct
-    DECIMAL(20,4) → BIGINT cast is some 20× slower there).
+    The table form's amounts are DECIMAL(18,4) already (64-bit in every engine); the cast keeps
+    other sources (a PostgreSQL NUMERIC, an input column) on the same 64-bit path, as a direct
+    DECIMAL(20,4) → BIGINT cast is some 20× slower in DuckDB.
     """
     return (value.cast(dt.Decimal(18, 4)) * UNIT).cast("int64")
 

@@ -34,5 +34,5 @@ def test_pool_tables_equal_the_table_form_of_the_dossiers():
 
 def test_select_sql_casts_to_the_table_form_types():
     sql = select_sql("annual", source="lj_pool.", from_sqlite=True)
-    assert "CAST(ROUND(rd_expense, 4) AS DECIMAL(20, 4)) AS rd_expense" in sql
+    assert "CAST(ROUND(rd_expense, 4) AS DECIMAL(18, 4)) AS rd_expense" in sql
     assert sql.endswith("FROM lj_pool.lj_annual")

@@ -31,7 +31,7 @@ def _cast(column: str, dtype: pa.DataType, *, from_sqlite: bool) -> str:
     if pa.types.is_decimal(dtype):
         # SQLite keeps decimals as REAL: round back to the 4 places the pool stores
         inner = f"ROUND({column}, 4)" if from_sqlite else column
-        return f"CAST({inner} AS DECIMAL(20, 4)) AS {column}"
+        return f"CAST({inner} AS DECIMAL(18, 4)) AS {column}"
     if pa.types.is_date(dtype):
         return f"CAST({column} AS DATE) AS {column}"
     if pa.types.is_boolean(dtype):
