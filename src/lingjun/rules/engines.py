@@ -110,11 +110,18 @@ def execute_sql(con: Any, sql: str, schema: pa.Schema) -> pa.Table:
     return table.rename_columns(schema.names).cast(schema) if table.schema != schema else table
 
 
+def backend_of(table: ir.Table) -> Any:
+    """The backend that holds ``table``; None for an unbound table (a memtable)."""
+    try:
+        return table.get_backend()
+    except Exception:  # noqa: BLE001 - Ibis raises different errors for unbound tables
+        return None
+
+
 def upload_table(like: ir.Table, data: pa.Table) -> ir.Table:
     """A small Arrow table (policy inputs) uploaded to the backend that holds ``like``."""
-    try:
-        con = like.get_backend()
-    except Exception:  # noqa: BLE001 - an unbound table (memtable): stay unbound
+    con = backend_of(like)
+    if con is None:  # an unbound table: stay unbound
         return ibis.memtable(data)
     name = f"lj_inputs_{uuid.uuid4().hex[:12]}"
     if con.name == "pyspark":

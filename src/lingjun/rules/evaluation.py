@@ -257,7 +257,7 @@ class Query:
 #: sub-expressions computed once per enterprise, in a stage of their own, however often they
 #: are read: engines cannot share work inside ``CASE`` (DuckDB's common-subexpression pass stops
 #: there), and a multi-year sum or the HNTE growth rate inlined into every criterion, band and
-#: displayed value that reads it made the HNTE policy alone cost more than all the others
+#: displayed value that reads it made HNTE by far the costliest policy
 _HEAVY = (E.YearsAgg, E.HnteGrowth)
 #: nodes that already are a column (or a constant): never worth a stage column of their own
 _LEAVES = (
@@ -321,15 +321,18 @@ def shared_keys(nodes: Mapping[tuple[str, str], E.Node | None]) -> dict[E.Node, 
     return {node: key for key, node in nodes.items() if key[0] == "shared" and node is not None}
 
 
-def _levels(policy: Policy, nodes: Mapping[tuple[str, str], E.Node | None]) -> dict[tuple[str, str], int]:
+def _levels(
+    policy: Policy,
+    nodes: Mapping[tuple[str, str], E.Node | None],
+    shared: Mapping[E.Node, tuple[str, str]],
+) -> dict[tuple[str, str], int]:
     """Stage of each named value: one more than the deepest named or shared value it reads."""
     levels: dict[tuple[str, str], int] = {}
-    shared = shared_keys(nodes)
 
     def deps(key: tuple[str, str], node: E.Node | None) -> set[tuple[str, str]]:
         if node is None:
             return {("indicator", i.id) for i in policy.indicators}
-        inner = {shared[m] for n in E.walk(node) for m in (n, _row_of(n)) if m in shared}
+        inner = {shared[m] for n in E.walk(node) for m in (n, _row_of(n)) if m is not None and m in shared}
         return (E.refs_used(node) | inner) - {key}
 
     def level(key: tuple[str, str]) -> int:
@@ -381,14 +384,16 @@ def _stage_all(
     work = []
     for plan in plans:
         nodes = _named_nodes(plan.policy)
-        work.append((plan, nodes, _levels(plan.policy, nodes), {key: k for k, key in enumerate(nodes)}))
+        shared = shared_keys(nodes)
+        index = {key: k for k, key in enumerate(nodes)}
+        work.append((plan, nodes, shared, _levels(plan.policy, nodes, shared), index))
     stored: list[dict[tuple[str, str], ValueSpec]] = [{} for _ in plans]
-    top = max((max(levels.values(), default=0) for _, _, levels, _ in work), default=0)
+    top = max((max(levels.values(), default=0) for _, _, _, levels, _ in work), default=0)
     for level in range(top + 1):
         cols: dict[str, ir.Value] = {}
-        for (plan, nodes, levels, index), done in zip(work, stored, strict=True):
+        for (plan, nodes, shared, levels, index), done in zip(work, stored, strict=True):
             named = {k: _load(t, spec) for k, spec in done.items()}
-            comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared_keys(nodes))
+            comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared)
             for key, node in nodes.items():
                 if levels[key] != level:
                     continue
@@ -404,7 +409,7 @@ def _stage_all(
                 done[key] = spec
         if cols:
             t = chain.cut(t.mutate(**cols))
-    return t, stored, [shared_keys(nodes) for _, nodes, _, _ in work]
+    return t, stored, [shared for _, _, shared, _, _ in work]
 
 
 def build_query(

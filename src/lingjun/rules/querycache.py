@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
 
+from lingjun.rules.engines import backend_of
+
 if TYPE_CHECKING:
     from lingjun.rules.evaluation import Query
     from lingjun.rules.policy import Policy
@@ -80,10 +82,7 @@ class QueryCache:
 
 
 def _backend(tables: Mapping[str, ir.Table]) -> Any:
-    try:
-        return tables["enterprise"].get_backend()
-    except Exception:  # noqa: BLE001 - an unbound table (memtable)
-        return None
+    return backend_of(tables["enterprise"])
 
 
 def _key(
