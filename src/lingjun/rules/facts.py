@@ -225,7 +225,11 @@ def build_facts(
 ) -> ir.Table:
     """One row per enterprise with a column per fact.
 
-    ``join``: one ``group_by`` per source table, each left-joined onto the enterprise table.
+    ``join``: one ``group_by`` per source table (the annual values pivoted by year, the counts of
+    each list); the pivot is left-joined onto the enterprise table, and the per-list counts,
+    each padded to all count columns, are stacked with one ``UNION ALL`` and joined once. Every
+    join copies the columns gathered so far, so one join of the stacked counts costs far less
+    than one join per list (on DuckDB about a fifth of the whole run).
     ``union``: every source row projected onto all fact columns, one ``UNION ALL``, one
     ``group_by``, one join (fewer stages: faster on Spark, where each shuffle costs a stage).
     """
@@ -252,9 +256,14 @@ def build_facts(
         )
         out = _join(out, agg)
     else:
+        counted: list[ir.Table] = []
         for t, aggs in _fact_parts(tables, facts, filtered=True):
             agg = t.group_by("uscc").aggregate(**{col: e for col, (e, _) in aggs.items()})
-            out = _join(out, agg)
+            if all(how == "max" for _, how in aggs.values()):  # the annual values by year
+                out = _join(out, agg)
+            else:
+                counted.append(agg)
+        out = _join_stacked(out, counted)
     counts = [col for _, aggs in parts for col, (_, how) in aggs.items() if how == "sum"]
     if counts:
         out = out.mutate(**{col: out[col].coalesce(0).cast("int64") for col in counts})
@@ -301,6 +310,20 @@ def _fact_parts(
                 counts[col] = (ibis.ifelse(cond, ibis.literal(1, "int64"), ibis.literal(0, "int64")), "sum")
         parts.append((t, counts))
     return parts
+
+
+def _join_stacked(left: ir.Table, counts: list[ir.Table]) -> ir.Table:
+    """Join per-list count tables (one row per ``uscc`` each) onto ``left`` in one join: each is
+    padded with nulls to every count column, stacked, and reduced to one row per ``uscc``."""
+    if len(counts) <= 1:
+        return _join(left, counts[0]) if counts else left
+    types = {col: t[col].type() for t in counts for col in t.columns if col != "uscc"}
+    padded = [
+        t.select("uscc", **{col: t[col] if col in t.columns else ibis.null(ty) for col, ty in types.items()})
+        for t in counts
+    ]
+    stacked = ibis.union(*padded, distinct=False)
+    return _join(left, stacked.group_by("uscc").aggregate(**{col: stacked[col].max() for col in types}))
 
 
 def _join(left: ir.Table, right: ir.Table) -> ir.Table:
