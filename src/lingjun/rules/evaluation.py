@@ -10,6 +10,7 @@ engine, so the three engines agree exactly.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -202,22 +203,43 @@ def _fact_columns(
 # --- the query --------------------------------------------------------------------------------
 
 
-def _store(cols: dict[str, ir.Value], base: str, v: Any) -> ValueSpec | None:
-    """Add the columns of a value to ``cols``; return how to read it back."""
-    if isinstance(v, Num):
-        cols[f"{base}n"] = v.n
-        if v.d is None:
-            return ValueSpec("num", (f"{base}n",), k=v.k)
-        cols[f"{base}d"] = v.d
-        return ValueSpec("num", (f"{base}n", f"{base}d"), k=v.k)
-    if isinstance(v, Root):
-        cols[f"{base}x0"] = v.x0
-        cols[f"{base}x1"] = v.x1
-        return ValueSpec("root", (f"{base}x0", f"{base}x1"), v.periods)
-    if isinstance(v, ir.Value):
-        cols[f"{base}v"] = v
-        return ValueSpec("raw", (f"{base}v",))
-    return None
+@dataclass
+class _Columns:
+    """The new columns of one stage (or of the result), each distinct expression once.
+
+    A value asked for again (the same criterion in several policies, a metric that is a
+    criterion's measured value, the score of a one-indicator policy) is read back from the
+    columns that already hold it: the engine computes it once and the result carries it once.
+    Whole values are shared, never single columns of different values, so every column keeps
+    one meaning (the reference evaluator fills rows by these names).
+    """
+
+    cols: dict[str, ir.Value] = field(default_factory=dict)
+    _seen: dict[tuple[Any, ...], ValueSpec] = field(default_factory=dict)
+
+    def _add(self, spec: ValueSpec, values: Sequence[ir.Value]) -> ValueSpec:
+        key = (spec.kind, spec.periods, spec.k, *(v.op() for v in values))
+        if key in self._seen:
+            return self._seen[key]
+        self.cols.update(zip(spec.columns, values, strict=True))
+        self._seen[key] = spec
+        return spec
+
+    def column(self, name: str, value: ir.Value) -> str:
+        """One column (a criterion's result, a band); returns the name that holds it."""
+        return self._add(ValueSpec("raw", (name,)), [value]).columns[0]
+
+    def store(self, base: str, v: Any) -> ValueSpec | None:
+        """Add the columns of a value; return how to read it back."""
+        if isinstance(v, Num):
+            if v.d is None:
+                return self._add(ValueSpec("num", (f"{base}n",), k=v.k), [v.n])
+            return self._add(ValueSpec("num", (f"{base}n", f"{base}d"), k=v.k), [v.n, v.d])
+        if isinstance(v, Root):
+            return self._add(ValueSpec("root", (f"{base}x0", f"{base}x1"), v.periods), [v.x0, v.x1])
+        if isinstance(v, ir.Value):
+            return self._add(ValueSpec("raw", (f"{base}v",)), [v])
+        return None
 
 
 def _load(t: ir.Table, spec: ValueSpec) -> Any:
@@ -390,7 +412,7 @@ def _stage_all(
     stored: list[dict[tuple[str, str], ValueSpec]] = [{} for _ in plans]
     top = max((max(levels.values(), default=0) for _, _, _, levels, _ in work), default=0)
     for level in range(top + 1):
-        cols: dict[str, ir.Value] = {}
+        cols = _Columns()
         for (plan, nodes, shared, levels, index), done in zip(work, stored, strict=True):
             named = {k: _load(t, spec) for k, spec in done.items()}
             comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared)
@@ -404,11 +426,11 @@ def _stage_all(
                         value = pts if value is None else add(value, pts)
                 else:
                     value = comp.value(node)
-                spec = _store(cols, f"{plan.prefix}s{index[key]}_", value)
+                spec = cols.store(f"{plan.prefix}s{index[key]}_", value)
                 assert spec is not None
                 done[key] = spec
-        if cols:
-            t = chain.cut(t.mutate(**cols))
+        if cols.cols:
+            t = chain.cut(t.mutate(**cols.cols))
     return t, stored, [shared for _, _, shared, _, _ in work]
 
 
@@ -447,7 +469,7 @@ def build_query(
         t = t.mutate(**literals)
     t = chain.cut(t)
     t, stored_by_plan, shared_by_plan = _stage_all(plans, facts, t, chain)
-    cols: dict[str, ir.Value] = {"uscc": t.uscc}
+    cols = _Columns({"uscc": t.uscc})
     for plan, stored, shared in zip(plans, stored_by_plan, shared_by_plan, strict=True):
         named = {k: _load(t, s) for k, s in stored.items()}
         comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared)
@@ -456,32 +478,29 @@ def build_query(
         for c in plan.policy.criteria:
             if c.mandatory:
                 overall = overall & named[("criterion", c.id)]
-        cols[plan.result_column] = overall
+        plan.result_column = cols.column(plan.result_column, overall)
         for j, c in enumerate(plan.policy.criteria):
-            cp = CriterionPlan(c, f"{pre}c{j}")
-            cols[cp.column] = named[("criterion", c.id)]
+            cp = CriterionPlan(c, cols.column(f"{pre}c{j}", named[("criterion", c.id)]))
             cp.facts = frozenset(_fact_columns(c.test, plan.policy, year, facts, set()))
             if isinstance(c.test, E.Cmp):
                 cp.op = c.test.op
-                cp.value = _store(cols, f"{cp.column}_v", comp.value(c.test.left))
+                cp.value = cols.store(f"{pre}c{j}_v", comp.value(c.test.left))
                 const, cp.threshold = _constant(c.test.right, plan.params, year, as_of)
                 if not const:
-                    cp.threshold_spec = _store(cols, f"{cp.column}_t", comp.value(c.test.right))
+                    cp.threshold_spec = cols.store(f"{pre}c{j}_t", comp.value(c.test.right))
             plan.criteria.append(cp)
         for k, ind in enumerate(plan.policy.indicators):
-            spec = _store(cols, f"{pre}i{k}_", named[("indicator", ind.id)])
+            spec = cols.store(f"{pre}i{k}_", named[("indicator", ind.id)])
             assert spec is not None
             plan.indicators[ind.id] = spec
         if plan.policy.indicators:
-            plan.score = _store(cols, f"{pre}score_", named[("score", "score")])
+            plan.score = cols.store(f"{pre}score_", named[("score", "score")])
         for k, m in enumerate(plan.policy.metrics):
-            spec = _store(cols, f"{pre}m{k}_", named[("metric", m.id)])
+            spec = cols.store(f"{pre}m{k}_", named[("metric", m.id)])
             assert spec is not None
             plan.metrics[m.id] = spec
         for k, b in enumerate(plan.policy.bands):
-            col = f"{pre}b{k}"
-            cols[col] = comp.value(E.ScaleOf("band", b.of, b.scale))
-            plan.bands[b.id] = col
+            plan.bands[b.id] = cols.column(f"{pre}b{k}", comp.value(E.ScaleOf("band", b.of, b.scale)))
     masks: list[tuple[str, list[tuple[str, str]]]] = []
     nullable = facts.nullable()
     for start in range(0, len(nullable), _MASK_BITS):
@@ -490,9 +509,9 @@ def build_query(
         total: ir.IntegerValue = ibis.literal(0, type="int64")
         for bit, (col, _) in enumerate(chunk):
             total = total + flag(t[col].isnull()) * lit(1 << bit)
-        cols[name] = total
+        cols.cols[name] = total
         masks.append((name, chunk))
-    final = t.select(**cols)
+    final = t.select(**cols.cols)
     sql = chain.sql(final) if backend is not None else ""
     return Query(sql, final.schema().to_pyarrow(), backend, plans, facts, masks)
 
@@ -563,29 +582,57 @@ class Evaluation:
 
     def to_arrow(self) -> pa.Table:
         """Wide table: ``uscc`` and per policy ``<policy>.result``, ``<policy>.<criterion>.result`` …
-        (rows in the engine's order, like :attr:`table`)."""
+        (rows in the engine's order, like :attr:`table`).
+
+        Each distinct result column is converted once, in parallel (Arrow's kernels release the
+        GIL); a column that several outputs share (the same criterion in several policies) is one
+        array in the wide table too.
+        """
         t = self.table
-        out: dict[str, Any] = {"uscc": t["uscc"]}
+        names: list[str] = ["uscc"]
+        sources: list[tuple[str, Any]] = [("same", "uscc")]  # per output: how to make it
+
+        def add(name: str, how: str, what: Any) -> None:
+            names.append(name)
+            sources.append((how, what))
+
         for plan in self.plans:
             pid = plan.policy.id
-            out[f"{pid}.result"] = result_words(t[plan.result_column])
+            add(f"{pid}.result", "words", plan.result_column)
             if plan.score is not None:
-                out[f"{pid}.score"] = value_array(t, plan.score)
+                add(f"{pid}.score", "value", plan.score)
             for iid, spec in plan.indicators.items():
-                out[f"{pid}.indicator.{iid}"] = value_array(t, spec)
+                add(f"{pid}.indicator.{iid}", "value", spec)
             for mid, spec in plan.metrics.items():
-                out[f"{pid}.metric.{mid}"] = value_array(t, spec)
+                add(f"{pid}.metric.{mid}", "value", spec)
             for bid, col in plan.bands.items():
-                out[f"{pid}.band.{bid}"] = t[col]
+                add(f"{pid}.band.{bid}", "same", col)
             for cp in plan.criteria:
                 cid = f"{pid}.{cp.criterion.id}"
-                out[f"{cid}.result"] = result_words(t[cp.column])
-                value = value_array(t, cp.value)
-                if value is not None:
-                    out[f"{cid}.value"] = value
+                add(f"{cid}.result", "words", cp.column)
+                if cp.value is not None:
+                    add(f"{cid}.value", "value", cp.value)
                 if cp.threshold_spec is not None:
-                    out[f"{cid}.threshold"] = value_array(t, cp.threshold_spec)
-        return pa.table(out)
+                    add(f"{cid}.threshold", "value", cp.threshold_spec)
+
+        def key(source: tuple[str, Any]) -> tuple[Any, ...]:
+            how, what = source
+            if how == "value":
+                return (how, what.kind, what.columns, what.k, what.periods)
+            return (how, what)
+
+        def make(source: tuple[str, Any]) -> Any:
+            how, what = source
+            if how == "words":
+                return result_words(t[what])
+            if how == "value":
+                return value_array(t, what)
+            return t[what]
+
+        distinct = {key(src): src for src in sources}
+        with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), 8))) as pool:
+            made = dict(zip(distinct, pool.map(make, distinct.values()), strict=True))
+        return pa.table([made[key(src)] for src in sources], names=names)
 
     def sorted(self) -> pa.Table:
         """:attr:`table` ordered by ``uscc`` (binary order, the same for every engine).
