@@ -289,3 +289,19 @@ def test_records_and_sorted_rows_are_by_uscc_whatever_the_engine_order() -> None
     assert [r["uscc"] for r in ev.to_records()] == ["A1", "B2", "M5", "Z9"]
     assert ev.sorted()["uscc"].to_pylist() == ["A1", "B2", "M5", "Z9"]
     assert sorted(ev.table["uscc"].to_pylist()) == ["A1", "B2", "M5", "Z9"]
+
+
+def test_a_criterion_in_several_policies_is_computed_once_and_read_by_each() -> None:
+    """登记注册在天津 is the same test in 瞪羚 and 领军: one result column, both policies read it."""
+    policies = ["tianjin.dengling.2021", "tianjin.lingjun.2021"]
+    firms = [firm("A1", "15"), {**firm("B2", "5"), "province": "北京市"}]
+    ev = evaluate_dossiers(firms, policies=policies, year=YEAR, as_of=AS_OF)
+    dengling, lingjun = ev.plans
+    column = {p.policy.id: {cp.criterion.id: cp.column for cp in p.criteria} for p in ev.plans}
+    assert column[policies[0]]["registered_tianjin"] == column[policies[1]]["registered_tianjin"]
+    assert len(ev.table.column_names) == len(set(ev.table.column_names))
+    wide = ev.to_arrow().sort_by("uscc")
+    for pid in policies:
+        assert wide[f"{pid}.registered_tianjin.result"].to_pylist() == ["pass", "fail"]
+        assert record(ev, "B2", pid)["criteria"][0]["id"] == "registered_tianjin"
+        assert record(ev, "B2", pid)["criteria"][0]["result"] == "fail"

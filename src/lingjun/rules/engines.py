@@ -33,6 +33,15 @@ SPARK_CONF = {
 }
 
 
+#: DuckDB gives the memory of a finished query back to the system instead of keeping it for the
+#: next one: an evaluation's hash tables are large and short-lived, and the Arrow result (held by
+#: the caller) cannot reuse DuckDB's own allocator
+DUCKDB_SETTINGS = (
+    "SET allocator_flush_threshold = '32MB'",
+    "SET allocator_background_threads = true",
+)
+
+
 def connect(engine: str = "duckdb", **kw: Any) -> Any:
     """Open an Ibis backend.
 
@@ -43,6 +52,8 @@ def connect(engine: str = "duckdb", **kw: Any) -> Any:
     """
     if engine == "duckdb":
         con = ibis.duckdb.connect(kw.get("path", ":memory:"))
+        for setting in DUCKDB_SETTINGS:
+            con.raw_sql(setting)
         if kw.get("threads"):
             con.raw_sql(f"SET threads = {int(kw['threads'])}")
         return con

@@ -551,6 +551,18 @@ def value_array(table: pa.Table, spec: ValueSpec | None) -> pa.Array | None:
     return pc.divide(f[0], pc.if_else(pc.equal(den, 0.0), None, den))
 
 
+_CONVERTERS: ThreadPoolExecutor | None = None
+
+
+def _converters() -> ThreadPoolExecutor:
+    """The threads that convert result columns, kept for the process: Arrow's allocator keeps
+    memory per thread, and new threads for every run would leave it behind with the old ones."""
+    global _CONVERTERS
+    if _CONVERTERS is None:
+        _CONVERTERS = ThreadPoolExecutor(max(1, min(pa.cpu_count(), 8)), thread_name_prefix="lingjun-arrow")
+    return _CONVERTERS
+
+
 @dataclass
 class Evaluation:
     """The result of one run: a wide Arrow table plus the plan that says what each column means.
@@ -630,8 +642,7 @@ class Evaluation:
             return t[what]
 
         distinct = {key(src): src for src in sources}
-        with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), 8))) as pool:
-            made = dict(zip(distinct, pool.map(make, distinct.values()), strict=True))
+        made = dict(zip(distinct, _converters().map(make, distinct.values()), strict=True))
         return pa.table([made[key(src)] for src in sources], names=names)
 
     def sorted(self) -> pa.Table:
@@ -712,6 +723,9 @@ def run_query(query: Query) -> pa.Table:
     """Execute a run's SQL on its backend; rows in the engine's order (see :meth:`Evaluation.sorted`)."""
     from lingjun.rules.engines import execute_sql
 
+    # memory Arrow keeps from tables freed since (an earlier run's results) goes back to the system
+    # first: the engine allocates with its own allocator and cannot reuse it
+    pa.default_memory_pool().release_unused()
     return execute_sql(query.backend, query.sql, query.schema)
 
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 from django.conf import settings
 
 from lingjun.dossier.tables import ARROW_SCHEMAS
+from lingjun.rules.engines import connect
 
 NO_SQLITE_EXTENSION = (
     "找不到 DuckDB 的 SQLite 扩展（duckdb-ext-sqlite 软件包）：请重新安装平台（make install）。"
@@ -93,7 +94,7 @@ def postgres_tables(con: Any) -> dict[str, ibis.Table]:
 def pool_arrow() -> dict[str, pa.Table]:
     """The whole pool as Arrow tables (to hand to Spark, or DuckDB over a PostgreSQL pool)."""
     if pool_is_sqlite():
-        con = ibis.duckdb.connect()
+        con = connect("duckdb")
         tables = duckdb_tables_from_sqlite(con)
     else:
         con = postgres_connection()

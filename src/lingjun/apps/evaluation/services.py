@@ -51,7 +51,7 @@ def _pool_tables(engine: str) -> tuple[Any, dict[str, Any]]:
     """A backend connection and the pool's table form on it."""
     if engine == "duckdb":
         if pool_is_sqlite():
-            con = ibis.duckdb.connect()
+            con = connect("duckdb")
             return con, duckdb_tables_from_sqlite(con)
         con = connect("duckdb")
         return con, register_tables(con, pool_arrow())
