@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lingjun.rules import expr as E
-from lingjun.rules.compiler import BIG_DUCKDB, BIG_SQL, ONE, Num, PolicyCompiler, Root, add, flag, lit
+from lingjun.rules.compiler import BIG_DUCKDB, BIG_SQL, ONE, Num, PolicyCompiler, Root, add, lit
 from lingjun.rules.errors import RulesError, names
 from lingjun.rules.facts import (
     UNIT,
@@ -507,8 +507,8 @@ def build_query(
         chunk = nullable[start : start + _MASK_BITS]
         name = f"miss{start // _MASK_BITS}"
         total: ir.IntegerValue = ibis.literal(0, type="int64")
-        for bit, (col, _) in enumerate(chunk):
-            total = total + flag(t[col].isnull()) * lit(1 << bit)
+        for bit, (col, _) in enumerate(chunk):  # CASE of constants: 3× faster than a cast × bit in DuckDB
+            total = total + ibis.ifelse(t[col].isnull(), lit(1 << bit), lit(0))
         cols.cols[name] = total
         masks.append((name, chunk))
     final = t.select(**cols.cols)
