@@ -296,7 +296,7 @@ _LEAVES = (
 )
 
 
-def _row_of(node: E.Node) -> E.Node | None:
+def _row_of(node: E.Node) -> E.ScaleOf | None:
     """The shared row of a scale output (``points(x, scale)`` reads ``index(x, scale)``)."""
     if isinstance(node, E.ScaleOf) and node.fn != "index":
         return E.ScaleOf("index", node.operand, node.scale)
@@ -305,8 +305,9 @@ def _row_of(node: E.Node) -> E.Node | None:
 
 def _shared_nodes(policy: Policy) -> list[E.Node]:
     """The sub-expressions of ``policy`` to compute once: every multi-year aggregate and growth
-    rate, the row of every scale, and the measured value (and a computed threshold) of every
-    comparison criterion, which the criterion tests and the output displays."""
+    rate, the row of every scale and the value it looks up (compared with every bracket), and the
+    measured value (and a computed threshold) of every comparison criterion, which the criterion
+    tests and the output displays."""
     roots: list[E.Node] = [c.test for c in policy.criteria]
     roots += [m.expr for m in policy.metrics] + [i.points for i in policy.indicators]
     roots += [E.ScaleOf("band", b.of, b.scale) for b in policy.bands]
@@ -316,6 +317,8 @@ def _shared_nodes(policy: Policy) -> list[E.Node]:
             if isinstance(n, _HEAVY):
                 out.setdefault(n)
             elif (row := _row_of(n)) is not None:  # shared by a scale's points, range and band
+                if not isinstance(row.operand, _LEAVES):  # the row reads it once per bracket
+                    out.setdefault(row.operand)
                 out.setdefault(row)
     for c in policy.criteria:
         if isinstance(c.test, E.Cmp):
