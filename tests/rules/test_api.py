@@ -194,6 +194,9 @@ def test_counts_and_wide_arrow() -> None:
     assert wide.column_names[:2] == ["uscc", f"{CHUYING}.result"]
     assert wide[f"{CHUYING}.revenue.result"].to_pylist() == ["pass", "fail"]
     assert wide[f"{CHUYING}.revenue.value"].to_pylist() == [15.0, 5.0]
+    # whole numbers stay integers (the engine's own column, shared with ev.table): an age, a count
+    assert wide[f"{CHUYING}.age.value"].type == pa.int64()
+    assert wide[f"{CHUYING}.age.value"].to_pylist() == [4, 4]
 
 
 def test_default_as_of_is_capped_to_the_year_end() -> None:

@@ -537,11 +537,14 @@ def result_words(col: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
 
 
 def value_array(table: pa.Table, spec: ValueSpec | None) -> pa.Array | None:
-    """A displayed value column: float64 for numbers (from the exact n/d), raw otherwise."""
+    """A displayed value column: whole numbers (counts, points, ages) as the engine's integers,
+    other numbers as float64 (from the exact n/d), raw values as they are."""
     if spec is None:
         return None
     cols = [table[c] for c in spec.columns]
-    if spec.kind == "raw":
+    if spec.kind == "raw" or (
+        spec.kind == "num" and len(cols) == 1 and spec.k == 1 and pa.types.is_integer(cols[0].type)
+    ):
         return cols[0]
     f = [pc.cast(c, pa.float64()) for c in cols]
     if spec.kind == "root":
