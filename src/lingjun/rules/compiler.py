@@ -156,6 +156,9 @@ class PolicyCompiler:
     named: Mapping[tuple[str, str], Any] = field(default_factory=dict)
     #: sub-expressions stored by an earlier stage: node → its key in ``named``
     shared: Mapping[E.Node, tuple[str, str]] = field(default_factory=dict)
+    #: inputs given once for every enterprise (or not at all): input column → its constant, read
+    #: in place so that the engine folds what depends on it
+    literals: Mapping[str, ir.Value] = field(default_factory=dict)
 
     @property
     def year(self) -> int:
@@ -202,7 +205,8 @@ class PolicyCompiler:
         return col
 
     def visit_InputRef(self, node: E.InputRef) -> Any:
-        col = self.t[self.facts.inputs[InputFact(self.policy.id, node.name)]]
+        name = self.facts.inputs[InputFact(self.policy.id, node.name)]
+        col = self.literals[name] if name in self.literals else self.t[name]
         return Num(col, None, Fraction(UNIT)) if self.policy.inputs[node.name].kind == "num" else col
 
     def annual(self, fieldname: str, offset: int) -> ir.Value:

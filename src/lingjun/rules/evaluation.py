@@ -19,6 +19,7 @@ from typing import Any, TypeAlias
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -103,10 +104,15 @@ def _input_value(kind: str, value: Any, name: str) -> Any:
     raise RulesError("bad_override", name=name, value=value, detail="布尔值应为 true/false，数值应为数字")
 
 
+def _is_null(value: ir.Value | None) -> bool:
+    op = None if value is None else value.op()
+    return isinstance(op, ops.Literal) and op.value is None
+
+
 def _input_columns(
     plans: Sequence[PolicyPlan], facts: FactSet, inputs: Inputs, tables: Mapping[str, ir.Table]
 ) -> tuple[dict[str, ir.Value], ir.Table | None]:
-    """Scalar inputs as literal columns; a per-enterprise table as a joinable table."""
+    """Scalar inputs as constants (input column → literal); a per-enterprise table as a joinable table."""
     known: dict[str, tuple[InputFact, str]] = {}
     for plan in plans:
         for name, spec in plan.policy.inputs.items():
@@ -402,7 +408,11 @@ def _sql(t: ir.Table, dialect: str) -> str:
 
 
 def _stage_all(
-    plans: Sequence[PolicyPlan], facts: FactSet, t: ir.Table, chain: _Chain
+    plans: Sequence[PolicyPlan],
+    facts: FactSet,
+    t: ir.Table,
+    chain: _Chain,
+    literals: Mapping[str, ir.Value],
 ) -> tuple[ir.Table, list[dict[tuple[str, str], ValueSpec]], list[dict[E.Node, tuple[str, str]]]]:
     """Add every policy's named and shared values to ``t``, one stage per dependency level;
     returns the stage table, how each value is stored, and each policy's shared nodes."""
@@ -418,7 +428,7 @@ def _stage_all(
         cols = _Columns()
         for (plan, nodes, shared, levels, index), done in zip(work, stored, strict=True):
             named = {k: _load(t, spec) for k, spec in done.items()}
-            comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared)
+            comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared, literals)
             for key, node in nodes.items():
                 if levels[key] != level:
                     continue
@@ -467,15 +477,12 @@ def build_query(
     backend = tables["enterprise"].get_backend() if compile_sql else None
     strategy = "union" if backend is not None and backend.name == "pyspark" else "join"
     chain = _Chain(None if backend is None else backend.name)
-    t = build_facts(tables, facts, input_table, strategy=strategy)
-    if literals:
-        t = t.mutate(**literals)
-    t = chain.cut(t)
-    t, stored_by_plan, shared_by_plan = _stage_all(plans, facts, t, chain)
+    t = chain.cut(build_facts(tables, facts, input_table, strategy=strategy))
+    t, stored_by_plan, shared_by_plan = _stage_all(plans, facts, t, chain, literals)
     cols = _Columns({"uscc": t.uscc})
     for plan, stored, shared in zip(plans, stored_by_plan, shared_by_plan, strict=True):
         named = {k: _load(t, s) for k, s in stored.items()}
-        comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared)
+        comp = PolicyCompiler(plan.policy, plan.params, facts, t, named, shared, literals)
         pre = plan.prefix
         overall: ir.BooleanValue = ibis.literal(True)
         for c in plan.policy.criteria:
@@ -509,9 +516,12 @@ def build_query(
     for start in range(0, len(nullable), _MASK_BITS):
         chunk = nullable[start : start + _MASK_BITS]
         name = f"miss{start // _MASK_BITS}"
-        total: ir.IntegerValue = ibis.literal(0, type="int64")
+        # an input given for everyone or for no one is missing for all rows or none: a constant
+        constant = sum(1 << bit for bit, (col, _) in enumerate(chunk) if _is_null(literals.get(col)))
+        total: ir.IntegerValue = lit(constant)
         for bit, (col, _) in enumerate(chunk):  # CASE of constants: 3× faster than a cast × bit in DuckDB
-            total = total + ibis.ifelse(t[col].isnull(), lit(1 << bit), lit(0))
+            if col not in literals:
+                total = total + ibis.ifelse(t[col].isnull(), lit(1 << bit), lit(0))
         cols.cols[name] = total
         masks.append((name, chunk))
     final = t.select(**cols.cols)
