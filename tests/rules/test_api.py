@@ -308,3 +308,18 @@ def test_a_criterion_in_several_policies_is_computed_once_and_read_by_each() -> 
         assert wide[f"{pid}.registered_tianjin.result"].to_pylist() == ["pass", "fail"]
         assert record(ev, "B2", pid)["criteria"][0]["id"] == "registered_tianjin"
         assert record(ev, "B2", pid)["criteria"][0]["result"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [(None, "unknown"), ({"prohibited_sector": False}, "pass"), ({"prohibited_sector": True}, "fail")],
+)
+def test_a_scalar_input_decides_an_equality_only_when_given(inputs: Any, expected: str) -> None:
+    """Bug: an input missing for everyone compared with ``== False`` failed instead of unknown
+    (Ibis rewrote the comparison with its null literal as IS NULL)."""
+    ev = evaluate_dossiers(
+        [firm("A1", "15")], policies=["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs=inputs
+    )
+    sector = next(c for c in record(ev, "A1", "national.tech_sme.2017")["criteria"] if c["id"] == "sector")
+    assert sector["result"] == expected
+    assert sector["missing"] == (["input.prohibited_sector"] if expected == "unknown" else [])

@@ -19,7 +19,6 @@ from typing import Any, TypeAlias
 
 import ibis
 import ibis.expr.datatypes as dt
-import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -104,15 +103,21 @@ def _input_value(kind: str, value: Any, name: str) -> Any:
     raise RulesError("bad_override", name=name, value=value, detail="布尔值应为 true/false，数值应为数字")
 
 
-def _is_null(value: ir.Value | None) -> bool:
-    op = None if value is None else value.op()
-    return isinstance(op, ops.Literal) and op.value is None
+def _input_constant(kind: str, value: Any) -> ir.Value:
+    """A scalar input as a constant of the query. A missing one is a *cast* NULL: Ibis rewrites a
+    comparison with its own null literal (``null == x`` becomes ``x IS NULL``), which would turn
+    an unknown input into a failed criterion."""
+    ty = "boolean" if kind == "bool" else "int64"
+    if value is None:
+        return ibis.null().cast(ty)
+    return ibis.literal(value if kind == "bool" else int(value * UNIT), type=ty)
 
 
 def _input_columns(
     plans: Sequence[PolicyPlan], facts: FactSet, inputs: Inputs, tables: Mapping[str, ir.Table]
-) -> tuple[dict[str, ir.Value], ir.Table | None]:
-    """Scalar inputs as constants (input column → literal); a per-enterprise table as a joinable table."""
+) -> tuple[dict[str, ir.Value], set[str], ir.Table | None]:
+    """Scalar inputs as constants (input column → constant) with the set of those missing; a
+    per-enterprise table as a joinable table."""
     known: dict[str, tuple[InputFact, str]] = {}
     for plan in plans:
         for name, spec in plan.policy.inputs.items():
@@ -131,6 +136,7 @@ def _input_columns(
         return hits
 
     literals: dict[str, ir.Value] = {}
+    missing: set[str] = set()
     table: ir.Table | None = None
     provided: set[InputFact] = set()
     if isinstance(inputs, pa.Table | ir.Table):
@@ -153,17 +159,16 @@ def _input_columns(
         for key, value in inputs.items():
             for fact, kind in targets(key):
                 v = _input_value(kind, value, key)
-                col = facts.inputs[fact]
-                if kind == "bool" or v is None:
-                    literals[col] = ibis.literal(v, type="boolean" if kind == "bool" else "int64")
-                else:
-                    literals[col] = ibis.literal(int(v * UNIT), type="int64")
+                literals[facts.inputs[fact]] = _input_constant(kind, v)
+                if v is None:
+                    missing.add(facts.inputs[fact])
                 provided.add(fact)
     for fact, col in facts.inputs.items():
         if fact not in provided:
             kind = next(p.policy.inputs[fact.name].kind for p in plans if p.policy.id == fact.policy)
-            literals[col] = ibis.null("boolean" if kind == "bool" else "int64")
-    return literals, table
+            literals[col] = _input_constant(kind, None)
+            missing.add(col)
+    return literals, missing, table
 
 
 # --- facts read by a criterion (for the missing list) -------------------------------------------
@@ -473,7 +478,7 @@ def build_query(
         params = policy.parameter_values(as_of, by_policy[policy.id])
         collect(policy, params, facts)
         plans.append(PolicyPlan(policy, f"p{i}_", params, by_policy[policy.id], f"p{i}_ok"))
-    literals, input_table = _input_columns(plans, facts, inputs, tables)
+    literals, missing_inputs, input_table = _input_columns(plans, facts, inputs, tables)
     backend = tables["enterprise"].get_backend() if compile_sql else None
     strategy = "union" if backend is not None and backend.name == "pyspark" else "join"
     chain = _Chain(None if backend is None else backend.name)
@@ -517,7 +522,7 @@ def build_query(
         chunk = nullable[start : start + _MASK_BITS]
         name = f"miss{start // _MASK_BITS}"
         # an input given for everyone or for no one is missing for all rows or none: a constant
-        constant = sum(1 << bit for bit, (col, _) in enumerate(chunk) if _is_null(literals.get(col)))
+        constant = sum(1 << bit for bit, (col, _) in enumerate(chunk) if col in missing_inputs)
         total: ir.IntegerValue = lit(constant)
         for bit, (col, _) in enumerate(chunk):  # CASE of constants: 3× faster than a cast × bit in DuckDB
             if col not in literals:
