@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from tests.rules.casefiles import Case, batches, inputs_table, load_case_files
-from tests.rules.conftest import engine_param
+from tests.rules.conftest import ENGINE_PARAMS, engine_param
 
 from lingjun.dossier.tables import dossiers_to_arrow
 from lingjun.rules import evaluate
@@ -127,3 +127,26 @@ def test_every_criterion_is_covered_at_pass_fail_and_unknown(duckdb_records: Rec
             if need - have:
                 gaps.append(f"{plan.policy.id}.{cp.criterion.id}: {sorted(need - have)}")
     assert not gaps, "cases missing for:\n" + "\n".join(gaps)
+
+
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+@pytest.mark.parametrize("inputs", [None, {"prohibited_sector": False}], ids=["no inputs", "one for all"])
+def test_scalar_inputs_on_every_engine(engine: str, inputs: Any, on_engine: Any) -> None:
+    """Inputs given once for every enterprise (or not at all) are constants in the query, not a
+    table: the tech SME cases under both, identical to the per-record reference evaluator."""
+    f = next(f for f in FILES if f.cases and f.cases[0].policy == "national.tech_sme.2017")
+    year, as_of = f.year, f.as_of
+    dossiers = [c.dossier for c in f.cases]
+    ev = evaluate(
+        tables=on_engine(engine, dossiers_to_arrow(dossiers)),
+        policies=["national.tech_sme.2017"],
+        year=year,
+        as_of=as_of,
+        inputs=inputs,
+    )
+    ref = evaluate_reference(
+        dossiers, policies=["national.tech_sme.2017"], year=year, as_of=as_of, inputs=inputs
+    )
+    assert ev.to_records() == ref.to_records()
+    sectors = {c["result"] for r in ev.to_records() for c in r["criteria"] if c["id"] == "sector"}
+    assert sectors == ({"unknown"} if inputs is None else {"pass"})
