@@ -277,7 +277,7 @@ def _fact_parts(
 ) -> list[tuple[ir.Table, dict[str, tuple[ir.Value, str]]]]:
     """Per source table: the fact columns it yields, as (expression, "max" | "sum").
 
-    With ``filtered`` the expressions are already aggregates (``max(CASE WHEN year = … THEN x END)``,
+    With ``filtered`` the expressions are already aggregates (``max(x) FILTER (…)``,
     ``count(*) FILTER (…)``) for the join strategy; otherwise they are row expressions to be
     aggregated after the union.
     """
@@ -290,9 +290,11 @@ def _fact_parts(
         annual = annual.select("uscc", "year", **{f: units(_annual_value(annual, f)) for f in fields})
         cols: dict[str, tuple[ir.Value, str]] = {}
         for a in sorted(facts.annual, key=lambda a: a.column):
-            # max(CASE …) rather than max(…) FILTER (…): DuckDB evaluates a filter per aggregate
-            in_year = ibis.ifelse(annual.year == a.year, annual[a.field], ibis.null("int64"))
-            cols[a.column] = (in_year.max() if filtered else in_year, "max")
+            value = annual[a.field]
+            if filtered:
+                cols[a.column] = (value.max(where=annual.year == a.year), "max")
+            else:
+                cols[a.column] = (ibis.ifelse(annual.year == a.year, value, ibis.null("int64")), "max")
         parts.append((annual, cols))
     by_table: dict[str, list[tuple[CountFact, str]]] = {}
     for fact, col in facts.counts.items():
