@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from lingjun.dossier.tables import dossiers_to_arrow
-from lingjun.rules import connect, evaluate, load_library, register_tables
+from lingjun.rules import RulesError, connect, evaluate, load_library, register_tables
 from lingjun.rules.querycache import QueryCache
 
 YEAR, AS_OF = 2024, date(2024, 6, 30)
@@ -107,3 +107,22 @@ def test_the_cache_keeps_only_the_newest_queries(cache: QueryCache) -> None:
     _run(tables, year=2022)  # pushed out by the two newer ones
     _run(tables, year=2024)
     assert (cache.hits, cache.misses) == (1, 4)
+
+
+def test_plans_without_sql_are_kept_and_errors_are_not() -> None:
+    """The reference evaluator's and the explanation page's plan: built once per run's arguments."""
+    from lingjun.rules.evaluation import build_plan, resolve_policies
+    from lingjun.rules.querycache import PLANS
+
+    PLANS.clear()
+    policies = resolve_policies(["tianjin.chuying.2021", "national.hnte.2016"], 2024, date(2024, 6, 30))
+    first = build_plan(policies, year=2024, as_of=date(2024, 6, 30), inputs={"ip_points": 20})
+    again = build_plan(policies, year=2024, as_of=date(2024, 6, 30), inputs={"ip_points": 20})
+    other = build_plan(policies, year=2024, as_of=date(2024, 6, 30), inputs={"ip_points": 21})
+    assert again is first and other is not first and (PLANS.hits, PLANS.misses) == (1, 2)
+    for _ in range(2):
+        with pytest.raises(RulesError):
+            build_plan(
+                policies, year=2024, as_of=date(2024, 6, 30), overrides={"tianjin.chuying.2021.nope": "1"}
+            )
+    assert PLANS.misses == 2

@@ -12,6 +12,8 @@ depends on nothing else, so it is kept in a small LRU keyed by exactly those inp
   query of the old connection).
 
 A table of per-enterprise inputs is uploaded anew for every run, so such runs are not cached.
+Plans without SQL (the reference evaluator's, an explanation page's) are kept the same way in
+:data:`PLANS`.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class QueryCache:
             if (
                 found is not None
                 and all(a is b for a, b in zip(found[0], policies, strict=True))
-                and found[1].backend is _backend(tables)
+                and (found[1].backend is None or found[1].backend is _backend(tables))  # None: a plan
             ):
                 self._entries.move_to_end(key)
                 self.hits += 1
@@ -111,4 +113,7 @@ def _key(
     return key
 
 
+#: compiled queries of runs on data
 QUERIES = QueryCache()
+#: plans without SQL (:func:`lingjun.rules.evaluation.build_plan`), on the table form's shapes
+PLANS = QueryCache()

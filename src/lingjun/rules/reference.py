@@ -15,13 +15,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import ibis
 import pyarrow as pa
 
 from lingjun.dossier import schema
-from lingjun.dossier.tables import CREDIT_EVENT_FIELDS, empty_tables
+from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
 from lingjun.rules import expr as E
-from lingjun.rules.evaluation import Inputs, PolicyPlan, Query, ValueSpec, build_query, resolve_policies
+from lingjun.rules.evaluation import Inputs, PolicyPlan, Query, ValueSpec, build_plan, resolve_policies
 from lingjun.rules.facts import AnnualFact, CountFact, InputFact, bind_filters
 from lingjun.rules.policy import Library, Policy, Scale
 from lingjun.rules.records import build_records
@@ -436,12 +435,9 @@ def evaluate_reference(
 ) -> ReferenceEvaluation:
     """Evaluate normalised dossiers one by one (same arguments as :func:`lingjun.rules.evaluate`)."""
     resolved = resolve_policies(policies, year, as_of, library)
-    empty = {name: ibis.memtable(t) for name, t in empty_tables().items()}
     scalar, per = _per_enterprise_inputs(inputs)
     probe = inputs if isinstance(inputs, pa.Table) else scalar
-    query = build_query(
-        empty, resolved, year=year, as_of=as_of, overrides=overrides, inputs=probe, compile_sql=False
-    )
+    query = build_plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=probe)
     ordered = sorted(dossiers, key=lambda d: d["uscc"].encode("utf-8"))  # the engines' order
     rows = [_row(query, _Dossier(d, year, as_of, {**scalar, **per.get(d["uscc"], {})})) for d in ordered]
     return ReferenceEvaluation(rows, query, year, as_of)

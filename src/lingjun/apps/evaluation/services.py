@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import ibis
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings
@@ -30,10 +29,8 @@ from lingjun.apps.evaluation.pool import (
     postgres_connection,
 )
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
-from lingjun.dossier.tables import empty_tables
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.evaluation import Evaluation, Query, build_query, evaluate, resolve_policies
-from lingjun.rules.policy import Policy
+from lingjun.rules.evaluation import Evaluation, build_plan, evaluate, resolve_policies
 from lingjun.rules.records import build_records
 
 ENGINES = ("duckdb", "postgres", "spark")
@@ -110,32 +107,6 @@ def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
     insert_rows(EvaluationResult, ("run_id", "uscc", "policy", "result", "score"), rows)
 
 
-def _plan(
-    policies: Sequence[Policy],
-    *,
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None,
-    inputs: Mapping[str, Any] | None,
-) -> Query:
-    """The plan of a run without SQL or data: raises the engine's own :class:`RulesError` for an
-    unknown parameter or input and for a bad value."""
-    con = ibis.duckdb.connect()
-    try:
-        shapes = register_tables(con, empty_tables())
-        return build_query(
-            shapes,
-            policies,
-            year=year,
-            as_of=as_of,
-            overrides=overrides,
-            inputs=dict(inputs) if inputs else None,
-            compile_sql=False,
-        )
-    finally:
-        con.disconnect()
-
-
 def evaluation_run_start(
     *,
     policies: Sequence[str],
@@ -157,7 +128,7 @@ def evaluation_run_start(
     if engine == "postgres" and pool_is_sqlite():
         raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
     resolved = resolve_policies(list(policies), year, as_of)
-    _plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=inputs)
+    build_plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=dict(inputs) if inputs else None)
     return EvaluationRun.objects.create(
         policies=[p.id for p in resolved],
         year=year,
@@ -238,7 +209,7 @@ def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]
     table = pq.read_table(runs_dir() / run.result_file, filters=[("uscc", "=", uscc)])
     if table.num_rows == 0:
         return []
-    query = _plan(
+    query = build_plan(
         resolve_policies(run.policies, run.year, run.as_of),
         year=run.year,
         as_of=run.as_of,
