@@ -348,7 +348,7 @@ def write_docs(res: Results, args: argparse.Namespace) -> None:
         text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
     else:
         end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + "\n".join(lines) + (text[end + 1 :] if end >= 0 else "")
+        text = text[:start] + "\n".join(lines) + ("\n" + text[end + 1 :] if end >= 0 else "")
     DOCS.write_text(text, encoding="utf-8")
     print(f"wrote {DOCS}")
 
