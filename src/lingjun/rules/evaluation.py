@@ -424,12 +424,6 @@ class Evaluation:
                 if cp.threshold_spec is not None:
                     add(f"{cid}.threshold", "value", cp.threshold_spec)
 
-        def key(source: tuple[str, Any]) -> tuple[Any, ...]:
-            how, what = source
-            if how == "value":
-                return (how, what.kind, what.columns, what.k, what.periods)
-            return (how, what)
-
         def make(source: tuple[str, Any]) -> Any:
             how, what = source
             if how == "words":
@@ -438,9 +432,9 @@ class Evaluation:
                 return value_array(t, what)
             return t[what]
 
-        distinct = {key(src): src for src in sources}
-        made = dict(zip(distinct, _converters().map(make, distinct.values()), strict=True))
-        return pa.table([made[key(src)] for src in sources], names=names)
+        distinct = list(dict.fromkeys(sources))
+        made = dict(zip(distinct, _converters().map(make, distinct), strict=True))
+        return pa.table([made[src] for src in sources], names=names)
 
     def sorted(self) -> pa.Table:
         """:attr:`table` ordered by ``uscc`` (binary order, the same for every engine).

@@ -39,7 +39,8 @@ SIZE = 16
 class QueryCache:
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[tuple[Policy, ...], Query]] = OrderedDict()
+        #: key → (the policies, the backend it was built for, the query)
+        self._entries: OrderedDict[Hashable, tuple[tuple[Policy, ...], Any, Query]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -59,20 +60,21 @@ class QueryCache:
         key = _key(tables, policies, year, as_of, overrides, inputs)
         if key is None:
             return build()
+        backend = _backend(tables)
         with self._lock:
             found = self._entries.get(key)
             if (
                 found is not None
                 and all(a is b for a, b in zip(found[0], policies, strict=True))
-                and (found[1].backend is None or found[1].backend is _backend(tables))  # None: a plan
+                and found[1] is backend  # the key holds only id(): an id can be reused
             ):
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return found[1]
+                return found[2]
         query = build()
         with self._lock:
             self.misses += 1
-            self._entries[key] = (tuple(policies), query)
+            self._entries[key] = (tuple(policies), backend, query)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return query

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lingjun.rules.evaluation import PolicyPlan
 
 
-@dataclass
+@dataclass(frozen=True)
 class ValueSpec:
     """How a displayed number is stored: exact ``n/d`` columns, or a compound growth ``x0, x1``."""
 
@@ -139,7 +139,7 @@ def shared_nodes(policy: Policy) -> list[E.Node]:
 
 def named_nodes(policy: Policy) -> dict[tuple[str, str], E.Node | None]:
     """Every named value of a policy and its expression (the score has none: Σ indicators), and
-    the shared sub-expressions of :func:`_shared_nodes` as ``("shared", "<k>")``."""
+    the shared sub-expressions of :func:`shared_nodes` as ``("shared", "<k>")``."""
     out: dict[tuple[str, str], E.Node | None] = {}
     out.update({("metric", m.id): m.expr for m in policy.metrics})
     out.update({("indicator", i.id): i.points for i in policy.indicators})

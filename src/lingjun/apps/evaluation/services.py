@@ -47,11 +47,8 @@ def runs_dir() -> Path:
 def _pool_tables(engine: str) -> tuple[Any, dict[str, Any]]:
     """A backend connection and the pool's table form on it."""
     if engine == "duckdb":
-        if pool_is_sqlite():
-            con = connect("duckdb")
-            return con, duckdb_tables_from_sqlite(con)
         con = connect("duckdb")
-        return con, register_tables(con, pool_arrow())
+        return con, duckdb_tables_from_sqlite(con) if pool_is_sqlite() else register_tables(con, pool_arrow())
     if engine == "postgres":
         if pool_is_sqlite():
             raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
