@@ -408,7 +408,9 @@ class PolicyCompiler:
 
         As n/d with d > 0: the sign of each branch's denominator is folded into its numerator
         (net assets can be negative), so every expression appears once. Products of two amounts
-        need DECIMAL(38,0); the rest stays BIGINT until the branches meet.
+        need DECIMAL(38,0); the rest stays BIGINT until the branches meet. n = V₂·(V₂ − 2V₁) + V₁·V₃
+        and d = 2|V₁|·|V₂| take three such products (V₂ − 2V₁ and 2|V₁| fit BIGINT: amounts are
+        below 10¹⁸ units, see :func:`lingjun.rules.facts.units`); the sign is a branch, not a product.
         """
         v1, v2, v3 = (self.annual(node.field, k) for k in (-3, -2, -1))
         reg = self.reg_year()
@@ -416,8 +418,7 @@ class PolicyCompiler:
         zero = (reg >= y - 1) | (v2 == 0)
         use_two = (reg == y - 2) | (v1 == 0)
         b1, b2, b3 = (v.cast(BIG) for v in (v1, v2, v3))
-        # signs by comparison: PostgreSQL's sign() returns a float
-        growth = b2 * b2 + b3 * b1 - b1 * b2 * 2
+        growth = (v2 - v1 * 2).cast(BIG) * b2 + b1 * b3
 
         def big(x: Any) -> ir.Value:
             return ibis.literal(x, type=BIG) if isinstance(x, int) else x.cast(BIG)
@@ -426,13 +427,14 @@ class PolicyCompiler:
             (reg.isnull(), ibis.null(BIG)),
             (zero, big(0)),
             (use_two, big(ibis.ifelse(v2 < 0, v2 - v3, v3 - v2))),
-            else_=growth * ibis.ifelse((v1 < 0) == (v2 < 0), big(1), big(-1)),
+            # signs by comparison: PostgreSQL's sign() returns a float
+            else_=ibis.ifelse((v1 < 0) == (v2 < 0), growth, -growth),
         )
         d = ibis.cases(
             (reg.isnull(), ibis.null(BIG)),
             (zero, big(1)),
             (use_two, big(v2.abs())),
-            else_=b1.abs() * b2.abs() * 2,
+            else_=(v1.abs() * 2).cast(BIG) * b2.abs(),
         )
         return Num(n, d)
 
