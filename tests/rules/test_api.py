@@ -22,6 +22,7 @@ from lingjun.rules import (
     run_evaluation,
 )
 from lingjun.rules.errors import UNKNOWN_OVERRIDE
+from lingjun.rules.evaluation import result_words
 from lingjun.rules.explain import GAP_AT_LEAST
 from lingjun.rules.output import DETAIL_HEADERS, SUMMARY_HEADERS
 
@@ -197,6 +198,14 @@ def test_counts_and_wide_arrow() -> None:
     # whole numbers stay integers (the engine's own column, shared with ev.table): an age, a count
     assert wide[f"{CHUYING}.age.value"].type == pa.int64()
     assert wide[f"{CHUYING}.age.value"].to_pylist() == [4, 4]
+
+
+def test_result_words_from_nullable_booleans() -> None:
+    col = pa.chunked_array([[True, False, None], [None, False]], pa.bool_())
+    words = result_words(col)
+    assert words.to_pylist() == ["pass", "fail", "unknown", "unknown", "fail"]
+    assert words.dictionary.to_pylist() == ["pass", "fail", "unknown"]
+    assert result_words(pa.array([None, None], pa.bool_())).to_pylist() == ["unknown", "unknown"]
 
 
 def test_default_as_of_is_capped_to_the_year_end() -> None:

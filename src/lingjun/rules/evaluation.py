@@ -319,11 +319,8 @@ _WORDS = pa.array([PASS, FAIL, UNKNOWN])
 def result_words(col: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
     """Nullable booleans → ``pass``/``fail``/``unknown`` (dictionary-encoded, built from indices)."""
     b = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    indices = pc.if_else(
-        pc.is_null(b),
-        pa.scalar(2, pa.int8()),
-        pc.if_else(b, pa.scalar(0, pa.int8()), pa.scalar(1, pa.int8())),
-    )
+    # not(pass) as 0/1, unknown as 2: two kernels on bitmaps, about half the time of two if_else
+    indices = pc.fill_null(pc.cast(pc.invert(b), pa.int8()), pa.scalar(2, pa.int8()))
     return pa.DictionaryArray.from_arrays(indices, _WORDS)
 
 
