@@ -40,11 +40,29 @@ ONE = Fraction(1)
 
 @dataclass(frozen=True)
 class Num:
-    """The exact value ``n / (d · k)``: integer columns ``n`` and ``d`` (> 0; None for 1), constant ``k``."""
+    """The exact value ``n / (d · k)``: integer columns ``n`` and ``d`` (> 0; None for 1), constant ``k``.
+
+    ``approx``: the value as a double, stored beside a 128-bit n/d (the HNTE growth rates) so that
+    a scale's brackets compare it first (:func:`guarded_compare`).
+    """
 
     n: ir.Value
     d: ir.Value | None = None
     k: Fraction = ONE
+    approx: ir.Value | None = None
+
+
+def is_big(x: Num) -> bool:
+    """Whether n or d is a 128-bit integer (``DECIMAL(38,0)``)."""
+    return any(v is not None and v.type().is_decimal() for v in (x.n, x.d))
+
+
+def approximation(x: Num) -> ir.Value:
+    """n / (d · k) as a double: within a few units in the last place of the exact value."""
+    den = x.d.cast("float64") if x.d is not None else ibis.literal(1.0)
+    if x.k != 1:
+        den = den * float(x.k)
+    return x.n.cast("float64") / den
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,27 @@ def compare(op: str, a: Num, b: Num) -> ir.BooleanValue:
     right = b.n if a.d is None else b.n * a.d
     ratio = b.k / a.k  # left·(b.k) op right·(a.k)  ⇔  left·num op right·den
     return plain_compare(op, _scaled(left, ratio.numerator), _scaled(right, ratio.denominator))
+
+
+#: how far from a bound a stored double approximation must be to decide a comparison alone:
+#: its error is a few units in the last place (~10⁻¹⁵ relative), this is a million times more
+GUARD = 1e-9
+
+
+def guarded_compare(op: str, x: Num, bound: Decimal | int | Fraction) -> ir.BooleanValue:
+    """``x op bound``, exact. With a stored ``approx`` the double decides unless it lies within
+    :data:`GUARD` of the bound, where the exact 128-bit products decide: engines evaluate the
+    right side of ``OR``/``AND`` only for the rows the left side left open, so the products run
+    for the few enterprises next to a band edge instead of twice per bracket for everyone."""
+    exact = compare(op, x, constant(bound))
+    if x.approx is None or op not in ("<", "<=", ">", ">="):
+        return exact
+    t = float(Fraction(bound))
+    eps = GUARD * max(1.0, abs(t))
+    hi, lo = ibis.literal(t + eps), ibis.literal(t - eps)
+    if op in (">", ">="):
+        return (x.approx > hi) | ((x.approx >= lo) & exact)
+    return (x.approx < lo) | ((x.approx <= hi) & exact)
 
 
 def plain_compare(op: str, left: Any, right: Any) -> ir.BooleanValue:
@@ -349,7 +388,7 @@ class PolicyCompiler:
         x = self.num(operand)
         missing = x.n.isnull() if x.d is None else (x.n.isnull() | x.d.isnull())
         conds = [
-            compare(b.op, x, constant(b.bound))
+            guarded_compare(b.op, x, b.bound)
             for b in scale.brackets
             if b.op is not None and b.bound is not None
         ]

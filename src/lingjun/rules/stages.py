@@ -18,7 +18,17 @@ import ibis
 import ibis.expr.types as ir
 
 from lingjun.rules import expr as E
-from lingjun.rules.compiler import BIG_DUCKDB, BIG_SQL, ONE, Num, PolicyCompiler, Root, add
+from lingjun.rules.compiler import (
+    BIG_DUCKDB,
+    BIG_SQL,
+    ONE,
+    Num,
+    PolicyCompiler,
+    Root,
+    add,
+    approximation,
+    is_big,
+)
 from lingjun.rules.facts import FactSet
 from lingjun.rules.policy import Policy
 
@@ -34,6 +44,7 @@ class ValueSpec:
     columns: tuple[str, ...]
     periods: int = 0
     k: Fraction = ONE  # a number is n / (d · k)
+    approx: str | None = None  # a stage column with n/(d·k) as a double (128-bit n/d only)
 
 
 @dataclass
@@ -50,11 +61,13 @@ class Columns:
     cols: dict[str, ir.Value] = field(default_factory=dict)
     _seen: dict[tuple[Any, ...], ValueSpec] = field(default_factory=dict)
 
-    def _add(self, spec: ValueSpec, values: Sequence[ir.Value]) -> ValueSpec:
-        key = (spec.kind, spec.periods, spec.k, *(v.op() for v in values))
+    def _add(self, spec: ValueSpec, values: Sequence[ir.Value], extra: ir.Value | None = None) -> ValueSpec:
+        key = (spec.kind, spec.periods, spec.k, spec.approx is not None, *(v.op() for v in values))
         if key in self._seen:
             return self._seen[key]
         self.cols.update(zip(spec.columns, values, strict=True))
+        if spec.approx is not None and extra is not None:
+            self.cols[spec.approx] = extra
         self._seen[key] = spec
         return spec
 
@@ -62,11 +75,17 @@ class Columns:
         """One column (a criterion's result, a band); returns the name that holds it."""
         return self._add(ValueSpec("raw", (name,)), [value]).columns[0]
 
-    def store(self, base: str, v: Any) -> ValueSpec | None:
-        """Add the columns of a value; return how to read it back."""
+    def store(self, base: str, v: Any, *, approx: bool = False) -> ValueSpec | None:
+        """Add the columns of a value; return how to read it back. With ``approx`` (stages, not
+        the result) a 128-bit n/d also gets its double (:func:`~lingjun.rules.compiler.guarded_compare`)."""
         if isinstance(v, Num):
             if v.d is None:
                 return self._add(ValueSpec("num", (f"{base}n",), k=v.k), [v.n])
+            if approx and is_big(v):
+                spec = ValueSpec("num", (f"{base}n", f"{base}d"), k=v.k, approx=f"{base}a")
+                return self._add(
+                    spec, [v.n, v.d], extra=v.approx if v.approx is not None else approximation(v)
+                )
             return self._add(ValueSpec("num", (f"{base}n", f"{base}d"), k=v.k), [v.n, v.d])
         if isinstance(v, Root):
             return self._add(ValueSpec("root", (f"{base}x0", f"{base}x1"), v.periods), [v.x0, v.x1])
@@ -81,7 +100,8 @@ def load(t: ir.Table, spec: ValueSpec) -> Any:
     if spec.kind == "root":
         return Root(cols[0], cols[1], spec.periods)
     if spec.kind == "num":
-        return Num(cols[0], cols[1] if len(cols) == 2 else None, spec.k)
+        approx = t[spec.approx] if spec.approx is not None else None
+        return Num(cols[0], cols[1] if len(cols) == 2 else None, spec.k, approx)
     return cols[0]
 
 
@@ -242,7 +262,7 @@ def stage_all(
                         value = pts if value is None else add(value, pts)
                 else:
                     value = comp.value(node)
-                spec = cols.store(f"{plan.prefix}s{index[key]}_", value)
+                spec = cols.store(f"{plan.prefix}s{index[key]}_", value, approx=True)
                 assert spec is not None
                 done[key] = spec
         if cols.cols:
