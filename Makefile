@@ -40,7 +40,10 @@ bench: install ## Benchmarks (rules engine on 1M enterprises, import of 10k); re
 	$(BIN)/python bench/bench_import.py --record
 	$(BIN)/python bench/bench_demo.py --record
 
+bench-instructions: install ## Instructions of the rules engine's query under valgrind (deterministic: compare engine versions)
+	$(BIN)/python bench/count_instructions.py
+
 clean: ## Remove the demo database and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install demo test test-postgres lint bench clean
+.PHONY: help install demo test test-postgres lint bench bench-instructions clean
