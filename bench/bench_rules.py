@@ -295,7 +295,8 @@ def run(args: argparse.Namespace) -> Results:
     res.notes.append(
         f"Machine-speed reference: the hand-written 雏鹰 query, which the engine does not touch, took "
         f"{t_hand:.2f} s in this run; the full run's median is {median / t_hand:.1f}× that. Compare runs "
-        "on different days by this ratio, not by seconds alone."
+        "on different days by this ratio, not by seconds alone, but only on the same kind of CPU (it "
+        "differs between CPU types); compare versions of the engine by `make bench-instructions`."
     )
     con.disconnect()
     shutil.rmtree(workdir, ignore_errors=True)
