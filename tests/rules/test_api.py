@@ -22,9 +22,10 @@ from lingjun.rules import (
     run_evaluation,
 )
 from lingjun.rules.errors import UNKNOWN_OVERRIDE
-from lingjun.rules.evaluation import result_words
+from lingjun.rules.evaluation import band_array, result_words
 from lingjun.rules.explain import GAP_AT_LEAST
 from lingjun.rules.output import DETAIL_HEADERS, SUMMARY_HEADERS
+from lingjun.rules.records import band_letter
 
 YEAR, AS_OF = 2024, date(2024, 6, 30)
 CHUYING = "tianjin.chuying.2021"
@@ -206,6 +207,35 @@ def test_result_words_from_nullable_booleans() -> None:
     assert words.to_pylist() == ["pass", "fail", "unknown", "unknown", "fail"]
     assert words.dictionary.to_pylist() == ["pass", "fail", "unknown"]
     assert result_words(pa.array([None, None], pa.bool_())).to_pylist() == ["unknown", "unknown"]
+
+
+def test_bands_are_scale_rows_in_the_engine_and_letters_in_arrow_and_records() -> None:
+    hnte = "national.hnte.2016"
+    sales = [
+        {"year": y, "operating_revenue": Decimal(v), "total_assets": Decimal(v), "total_liabilities": 0}
+        for y, v in ((2021, "100"), (2022, "100"), (2023, "170"))
+    ]
+    ev = evaluate_dossiers(
+        [{**firm("A", "15"), "registered_on": date(2015, 3, 1), "annual": sales}],
+        policies=[hnte],
+        year=YEAR,
+        as_of=AS_OF,
+    )
+    plan = ev.plans[0]
+    col = plan.bands["net_asset_growth"]
+    assert ev.table[col].to_pylist() == [0]  # the row of the scale (35 %: the first, A)
+    assert plan.band_letters("net_asset_growth")[0] == "A"
+    assert ev.to_arrow()[f"{hnte}.band.net_asset_growth"].to_pylist() == ["A"]
+    assert record(ev, "A", hnte)["bands"]["net_asset_growth"] == "A"
+    # a run stored before bands were rows holds the letters: read as they are
+    assert band_letter(plan, "net_asset_growth", "B") == "B"
+    assert band_letter(plan, "net_asset_growth", None) is None
+    assert band_array(pa.array(["B", None]), ["A", "B"]).to_pylist() == ["B", None]
+    assert band_array(pa.chunked_array([[1, None], [0]], pa.int32()), ["A", "B"]).to_pylist() == [
+        "B",
+        None,
+        "A",
+    ]
 
 
 def test_default_as_of_is_capped_to_the_year_end() -> None:

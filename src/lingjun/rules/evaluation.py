@@ -68,7 +68,13 @@ class PolicyPlan:
     indicators: dict[str, ValueSpec] = field(default_factory=dict)
     score: ValueSpec | None = None
     metrics: dict[str, ValueSpec] = field(default_factory=dict)
+    #: band id → result column holding the row of the band's scale (0-based; letters by :meth:`band_letters`)
     bands: dict[str, str] = field(default_factory=dict)
+
+    def band_letters(self, band_id: str) -> list[str | None]:
+        """The letters of a band's scale rows, in row order (a what-if may change the scale)."""
+        band = next(b for b in self.policy.bands if b.id == band_id)
+        return [x.band for x in self.params[band.scale].brackets]
 
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -291,7 +297,9 @@ def build_query(
             assert spec is not None
             plan.metrics[m.id] = spec
         for k, b in enumerate(plan.policy.bands):
-            plan.bands[b.id] = cols.column(f"{pre}b{k}", comp.value(E.ScaleOf("band", b.of, b.scale)))
+            # the scale row (a stage column already): the letters are added in Arrow and in the
+            # records, which spares the engine a CASE and a string column per band
+            plan.bands[b.id] = cols.column(f"{pre}b{k}", comp.value(E.ScaleOf("index", b.of, b.scale)))
     masks: list[tuple[str, list[tuple[str, str]]]] = []
     nullable = facts.nullable()
     for start in range(0, len(nullable), _MASK_BITS):
@@ -322,6 +330,15 @@ def result_words(col: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
     # not(pass) as 0/1, unknown as 2: two kernels on bitmaps, about half the time of two if_else
     indices = pc.fill_null(pc.cast(pc.invert(b), pa.int8()), pa.scalar(2, pa.int8()))
     return pa.DictionaryArray.from_arrays(indices, _WORDS)
+
+
+def band_array(rows: pa.ChunkedArray | pa.Array, letters: Sequence[str | None]) -> pa.DictionaryArray:
+    """Scale rows (0-based, null when unknown) → band letters, dictionary-encoded (no copy of
+    strings). A stored run from before bands were rows holds the letters already."""
+    r = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+    if pa.types.is_string(r.type) or pa.types.is_large_string(r.type):
+        return r.dictionary_encode()
+    return pa.DictionaryArray.from_arrays(pc.cast(r, pa.int8()), pa.array(list(letters), pa.string()))
 
 
 def value_array(table: pa.Table, spec: ValueSpec | None) -> pa.Array | None:
@@ -412,7 +429,7 @@ class Evaluation:
             for mid, spec in plan.metrics.items():
                 add(f"{pid}.metric.{mid}", "value", spec)
             for bid, col in plan.bands.items():
-                add(f"{pid}.band.{bid}", "same", col)
+                add(f"{pid}.band.{bid}", "band", (col, tuple(plan.band_letters(bid))))
             for cp in plan.criteria:
                 cid = f"{pid}.{cp.criterion.id}"
                 add(f"{cid}.result", "words", cp.column)
@@ -427,6 +444,8 @@ class Evaluation:
                 return result_words(t[what])
             if how == "value":
                 return value_array(t, what)
+            if how == "band":
+                return band_array(t[what[0]], what[1])
             return t[what]
 
         distinct = list(dict.fromkeys(sources))

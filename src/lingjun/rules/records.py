@@ -51,6 +51,14 @@ def exact_value(row: dict[str, Any], spec: ValueSpec | None) -> Any:
     return Fraction(vals[0]) / den
 
 
+def band_letter(plan: PolicyPlan, band_id: str, value: Any) -> str | None:
+    """A band's letter from its result column: the scale row (or, in a run stored before bands
+    were rows, the letter itself)."""
+    if value is None or isinstance(value, str):
+        return value
+    return plan.band_letters(band_id)[int(value)]
+
+
 def jsonable(value: Any) -> Any:
     """Exact numbers for JSON: integers stay integers, the rest is rounded to 6 decimals."""
     if isinstance(value, Fraction):
@@ -110,10 +118,10 @@ def _record(
     if plan.metrics:
         rec["metrics"] = {mid: jsonable(exact_value(row, spec)) for mid, spec in plan.metrics.items()}
     if plan.bands:
-        rec["bands"] = {bid: row[col] for bid, col in plan.bands.items()}
+        rec["bands"] = {bid: band_letter(plan, bid, row[col]) for bid, col in plan.bands.items()}
         rec["band_points"] = {}
         for b in policy.bands:
-            letter = row[plan.bands[b.id]]
+            letter = rec["bands"][b.id]
             scale = plan.params[b.scale]
             bracket = next((x for x in scale.brackets if x.band == letter), None)
             rec["band_points"][b.id] = (

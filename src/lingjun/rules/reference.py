@@ -283,6 +283,8 @@ class _Interpreter:
             return None
         scale: Scale = self.params[n.scale]
         b = scale.pick(x)
+        if n.fn == "index":
+            return next(k for k, row in enumerate(scale.brackets) if row is b)
         if n.fn == "band":
             return b.band
         if n.fn == "lookup":
@@ -394,8 +396,8 @@ def _policy_row(row: dict[str, Any], plan: PolicyPlan, d: _Dossier) -> None:
         _put(row, plan.score, it.v_Ref(E.Ref("score", "score")))
     for mid, spec in plan.metrics.items():
         _put(row, spec, it.v_Ref(E.Ref("metric", mid)))
-    for b in plan.policy.bands:
-        row[plan.bands[b.id]] = it.eval(E.ScaleOf("band", b.of, b.scale))
+    for b in plan.policy.bands:  # the scale row, as the engines store it
+        row[plan.bands[b.id]] = it.eval(E.ScaleOf("index", b.of, b.scale))
 
 
 @dataclass
