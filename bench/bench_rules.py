@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_rules_sql import COLUMNS, chuying_2021_sql  # noqa: E402
 from bench_rules_zen import ZenTranslator  # noqa: E402
+from pool_file import write_pool  # noqa: E402
 
 from lingjun.rules import connect, evaluate, evaluate_reference, load_library, tables_in  # noqa: E402
 from lingjun.rules.evaluation import Evaluation, build_query  # noqa: E402
@@ -151,18 +152,14 @@ def run(args: argparse.Namespace) -> Results:
     dbfile = workdir / "pool.duckdb"
     con = connect("duckdb", path=str(dbfile), threads=args.threads)
     t = time.perf_counter()
-    for name, data in tables.items():
-        con.con.register("lj_arrow", data)
-        con.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM lj_arrow')
-        con.con.unregister("lj_arrow")
-    con.con.execute("CHECKPOINT")
+    write_pool(con, tables)
     res.add(
         "pool storage",
         f"DuckDB database file, {dbfile.stat().st_size / 2**20:.0f} MiB on disk, written in "
         f"{time.perf_counter() - t:.1f} s (amounts DECIMAL(18,4), as in the table form)",
     )
     sample_rows = min(args.zen_sample, args.n)
-    del tables, data
+    del tables
     gc.collect()
     pa.default_memory_pool().release_unused()
     itables = tables_in(con, prefix="")

@@ -28,6 +28,10 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pool_file import write_pool  # noqa: E402
+
 RUNNER = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
@@ -64,11 +68,7 @@ def prepare(workdir: Path, n: int, seed: int, year: int, as_of: date) -> tuple[P
     db, sql = workdir / "pool.duckdb", workdir / "query.sql"
     tables = generate_tables(n=n, seed=seed, year=year - 1)
     con = connect("duckdb", path=str(db))
-    for name, data in tables.items():
-        con.con.register("lj_arrow", data)
-        con.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM lj_arrow')
-        con.con.unregister("lj_arrow")
-    con.con.execute("CHECKPOINT")
+    write_pool(con, tables)
     query = build_query(
         tables_in(con, prefix=""), list(load_library().policies.values()), year=year, as_of=as_of
     )

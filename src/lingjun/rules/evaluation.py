@@ -71,10 +71,15 @@ class PolicyPlan:
     #: band id → result column holding the row of the band's scale (0-based; letters by :meth:`band_letters`)
     bands: dict[str, str] = field(default_factory=dict)
 
+    _letters: dict[str, list[str | None]] = field(default_factory=dict, repr=False)
+
     def band_letters(self, band_id: str) -> list[str | None]:
-        """The letters of a band's scale rows, in row order (a what-if may change the scale)."""
-        band = next(b for b in self.policy.bands if b.id == band_id)
-        return [x.band for x in self.params[band.scale].brackets]
+        """The letters of a band's scale rows, in row order (a what-if may change the scale);
+        worked out once per plan, as every record reads them."""
+        if band_id not in self._letters:
+            band = next(b for b in self.policy.bands if b.id == band_id)
+            self._letters[band_id] = [x.band for x in self.params[band.scale].brackets]
+        return self._letters[band_id]
 
 
 # --- inputs -----------------------------------------------------------------------------------

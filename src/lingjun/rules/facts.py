@@ -287,17 +287,18 @@ def _fact_parts(
         annual = tables["annual"]
         annual = annual.filter(annual.year.isin(sorted({a.year for a in facts.annual})))
         fields = sorted({a.field for a in facts.annual})
+        # filtered: amounts converted to units after the pivot, a third fewer values to convert
+        amounts = {f: _annual_value(annual, f) for f in fields}
+        annual = annual.select(
+            "uscc", "year", **(amounts if filtered else {f: units(v) for f, v in amounts.items()})
+        )
         cols: dict[str, tuple[ir.Value, str]] = {}
-        if filtered:  # amounts converted to units after the pivot: a third fewer values to convert
-            amounts = {f: _annual_value(annual, f).cast(dt.Decimal(18, 4)) for f in fields}
-            annual = annual.select("uscc", "year", **amounts)
-            for a in sorted(facts.annual, key=lambda a: a.column):
-                cols[a.column] = (units(annual[a.field].max(where=annual.year == a.year)), "max")
-        else:
-            annual = annual.select("uscc", "year", **{f: units(_annual_value(annual, f)) for f in fields})
-            for a in sorted(facts.annual, key=lambda a: a.column):
-                value = annual[a.field]
-                cols[a.column] = (ibis.ifelse(annual.year == a.year, value, ibis.null("int64")), "max")
+        for a in sorted(facts.annual, key=lambda a: a.column):
+            value, this_year = annual[a.field], annual.year == a.year
+            if filtered:
+                cols[a.column] = (units(value.max(where=this_year)), "max")
+            else:
+                cols[a.column] = (ibis.ifelse(this_year, value, ibis.null("int64")), "max")
         parts.append((annual, cols))
     by_table: dict[str, list[tuple[CountFact, str]]] = {}
     for fact, col in facts.counts.items():
