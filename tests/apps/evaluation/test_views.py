@@ -26,7 +26,7 @@ from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
 from lingjun.apps.evaluation import views
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
-from lingjun.apps.evaluation.selectors import policies_in_force
+from lingjun.apps.evaluation.selectors.policies import policies_in_force
 from lingjun.apps.evaluation.services import evaluation_explain, evaluation_of_pool, evaluation_run
 from lingjun.dossier.demo import generate_dossiers
 from lingjun.rules import default_as_of

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from lingjun.apps.evaluation.models import Outcome
 from lingjun.apps.evaluation.pool import pool_is_sqlite
-from lingjun.apps.evaluation.selectors import policies_in_force, policy_library, policy_options
+from lingjun.apps.evaluation.selectors.policies import policies_in_force, policy_library, policy_options
 from lingjun.rules import RulesError, default_as_of, parse_sets
 from lingjun.rules import expr as E
 from lingjun.rules.policy import Policy

@@ -34,25 +34,26 @@ from lingjun.apps.accounts.models import User
 from lingjun.apps.enterprises.selectors import enterprises_visible_to
 from lingjun.apps.evaluation.forms import ResultFilterForm, RunForm, SelfEvaluationForm
 from lingjun.apps.evaluation.models import EvaluationRun, Outcome
-from lingjun.apps.evaluation.selectors import (
+from lingjun.apps.evaluation.selectors.explanations import enterprise_explanation, self_evaluation
+from lingjun.apps.evaluation.selectors.policies import policy_label
+from lingjun.apps.evaluation.selectors.results import (
     ExportRow,
     ResultFilters,
+    enterprise_runs,
+    run_results_export,
+    run_results_page,
+    run_towns,
+    scored_policies,
+)
+from lingjun.apps.evaluation.selectors.runs import (
     can_start_runs,
     can_view_evaluation,
-    enterprise_explanation,
-    enterprise_runs,
-    policy_label,
     run_counts,
     run_estimate,
     run_list,
     run_policies,
-    run_results_export,
-    run_results_page,
     run_row,
-    run_towns,
     runs_visible_to,
-    scored_policies,
-    self_evaluation,
 )
 from lingjun.apps.evaluation.services import evaluation_run_execute, evaluation_run_start
 from lingjun.rules import RulesError

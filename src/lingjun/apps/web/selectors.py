@@ -23,6 +23,7 @@ from django.db.models import Count, Q, QuerySet
 from lingjun.apps.accounts.models import User
 from lingjun.apps.enterprises.models import ChangeRecord, Enterprise, Qualification
 from lingjun.apps.enterprises.selectors import dossiers_load, enterprises_visible_to
+from lingjun.apps.web.paging import CappedPage, capped_page
 from lingjun.dossier.schema import QUALIFICATIONS
 
 #: sort keys offered by the list, each backed by an index (the pk breaks ties so paging is stable)
@@ -122,45 +123,6 @@ class ListRow:
     qualifications: list[str] = field(default_factory=list)  # Chinese labels, valid today
 
 
-@dataclass
-class EnterpriseListPage:
-    rows: list[ListRow]
-    number: int
-    per_page: int
-    count: int  # exact when not ``capped``, else ``count_cap``
-    capped: bool
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.rows else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * self.per_page + len(self.rows)
-
-    @property
-    def known_pages(self) -> int:
-        """Pages that the (possibly capped) count vouches for."""
-        return max(1, -(-self.count // self.per_page))
-
-    def page_links(self, around: int = 2) -> list[int | None]:
-        """Page numbers to link, ``None`` for a gap: 1 … 4 5 [6] 7 8 … 20."""
-        last = max(self.known_pages, self.number + (1 if self.has_next else 0))
-        wanted = {1, last, *range(self.number - around, self.number + around + 1)}
-        pages = sorted(p for p in wanted if 1 <= p <= last)
-        links: list[int | None] = []
-        for p in pages:
-            if links and p - (links[-1] or 0) > 1:
-                links.append(None)
-            links.append(p)
-        return links
-
-
 def enterprise_list_page(
     *,
     user: User,
@@ -169,20 +131,11 @@ def enterprise_list_page(
     page: int = 1,
     per_page: int = 50,
     count_cap: int = 10_000,
-) -> EnterpriseListPage:
+) -> CappedPage[ListRow]:
     """One page of the enterprise list with a capped count (no full ``COUNT(*)`` at scale)."""
     qs = enterprises_search(user=user, filters=filters, today=today)
-    page = max(1, page)
-    offset = (page - 1) * per_page
-    fetched = list(qs[offset : offset + per_page + 1])
-    has_next = len(fetched) > per_page
-    enterprises = fetched[:per_page]
-    if not has_next and (enterprises or page == 1):
-        count, capped = offset + len(enterprises), False  # the last page tells the exact total
-    else:
-        count = qs.order_by().values("pk")[: count_cap + 1].count()
-        capped = count > count_cap
-        count = min(count, count_cap)
+    fetched = capped_page(qs, page=page, per_page=per_page, count_cap=count_cap)
+    enterprises: list[Enterprise] = fetched.rows
     labels = {c.value: c.label for c in QUALIFICATIONS.field("kind").choices}
     held: dict[str, list[str]] = {}
     rows_q = (
@@ -196,7 +149,7 @@ def enterprise_list_page(
     for uscc, kind in rows_q.values_list("enterprise_id", "kind").distinct():
         held.setdefault(uscc, []).append(labels.get(kind, kind))
     rows = [ListRow(e, held.get(e.uscc, [])) for e in enterprises]
-    return EnterpriseListPage(rows, page, per_page, count, capped, has_next)
+    return fetched.with_rows(rows)
 
 
 @dataclass

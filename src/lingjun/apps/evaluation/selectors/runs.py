@@ -1,0 +1,171 @@
+"""Runs as the pages list them: who may see and start runs, each run's counts per result over
+the user's jurisdiction, the run list and the progress estimate.
+
+A town's counts take ~0.35 s with 100 000 enterprises (11 000 in the town), so the run list loads
+them per run after the page; district-wide users read the counts stored with the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from lingjun.apps.accounts.models import DISTRICT_WIDE_ROLES, Role, User
+from lingjun.apps.enterprises.selectors import enterprises_visible_to
+from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome
+from lingjun.apps.evaluation.selectors.policies import input_texts, policy_label, policy_sort_key
+
+#: roles that may start evaluation runs (the district bureau and the third-party evaluator)
+RUN_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF, Role.EVALUATOR})
+#: a jurisdiction up to this size is counted through the (run, uscc) index with a list of codes
+SMALL_SCOPE = 2_000
+
+
+def can_view_evaluation(user: User) -> bool:
+    """Everybody with a jurisdiction; department liaisons have none here."""
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_superuser or user.role != Role.DEPARTMENT)
+    )
+
+
+def can_start_runs(user: User) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.role in RUN_ROLES))
+
+
+def _district_wide(user: User) -> bool:
+    return bool(user.is_superuser or user.role in DISTRICT_WIDE_ROLES)
+
+
+def runs_visible_to(user: User) -> QuerySet[EvaluationRun]:
+    """Runs a user may open. Enterprise users do not see what-if (模拟) runs."""
+    qs = EvaluationRun.objects.select_related("user")
+    if not can_view_evaluation(user):
+        return qs.none()
+    if user.role == Role.ENTERPRISE and not user.is_superuser:
+        qs = qs.filter(overrides={})
+    return qs
+
+
+# ------------------------------------------------------------------------------------------ counts
+
+
+@dataclass
+class PolicyCounts:
+    policy: str
+    label: str
+    passed: int = 0
+    failed: int = 0
+    unknown: int = 0
+    provisional: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.unknown
+
+    def by_result(self) -> list[tuple[str, str, int]]:
+        """(result, Chinese word, count) in the pages' order."""
+        return [
+            (Outcome.PASS.value, str(Outcome.PASS.label), self.passed),
+            (Outcome.FAIL.value, str(Outcome.FAIL.label), self.failed),
+            (Outcome.UNKNOWN.value, str(Outcome.UNKNOWN.label), self.unknown),
+        ]
+
+
+def _counts_from(run: EvaluationRun, counted: Mapping[str, Mapping[str, int]]) -> list[PolicyCounts]:
+    return [
+        PolicyCounts(
+            pid,
+            policy_label(pid),
+            int(counted.get(pid, {}).get("pass", 0)),
+            int(counted.get(pid, {}).get("fail", 0)),
+            int(counted.get(pid, {}).get("unknown", 0)),
+            pid in (run.provisional or []),
+        )
+        for pid in sorted(run.policies, key=policy_sort_key)
+    ]
+
+
+def _scoped_results(user: User, run: EvaluationRun) -> QuerySet[EvaluationResult]:
+    """The run's result rows of the enterprises ``user`` may see."""
+    results = EvaluationResult.objects.filter(run=run)
+    if _district_wide(user):
+        return results
+    visible = enterprises_visible_to(user)
+    small = list(visible.values_list("uscc", flat=True)[: SMALL_SCOPE + 1])
+    if len(small) <= SMALL_SCOPE:  # through the (run, uscc) index
+        return results.filter(enterprise_id__in=small)
+    return results.filter(enterprise_id__in=visible.values("uscc"))
+
+
+def run_counts(*, user: User, run: EvaluationRun) -> list[PolicyCounts]:
+    """Per policy of the run: 通过 / 不通过 / 需补充材料 over the user's jurisdiction."""
+    if run.status != EvaluationRun.Status.DONE:
+        return _counts_from(run, {})
+    if _district_wide(user):
+        return _counts_from(run, run.counts or {})
+    counted: dict[str, dict[str, int]] = {}
+    rows = _scoped_results(user, run).order_by().values("policy", "result").annotate(n=Count("id"))
+    for row in rows:
+        counted.setdefault(row["policy"], {})[row["result"]] = row["n"]
+    return _counts_from(run, counted)
+
+
+def counts_are_cheap(user: User) -> bool:
+    """Whether counts can be shown inline for many runs (stored, or a tiny jurisdiction)."""
+    return _district_wide(user) or user.role == Role.ENTERPRISE
+
+
+# ---------------------------------------------------------------------------------------- run list
+
+
+@dataclass
+class RunRow:
+    run: EvaluationRun
+    policies: list[tuple[str, str]]  # (id, label)
+    counts: list[PolicyCounts] | None  # None: loaded separately (a large jurisdiction)
+    overrides: list[tuple[str, str]]
+    inputs: list[str]
+    provisional: list[str]  # labels of the policies resting on provisional rules
+
+    @property
+    def simulated(self) -> bool:
+        return bool(self.overrides)
+
+
+def run_row(*, run: EvaluationRun, user: User | None = None) -> RunRow:
+    """A run's parameters for a page, with its counts over ``user``'s jurisdiction when given."""
+    return RunRow(
+        run=run,
+        policies=[(p, policy_label(p)) for p in sorted(run.policies, key=policy_sort_key)],
+        counts=run_counts(user=user, run=run) if user is not None else None,
+        overrides=sorted((run.overrides or {}).items()),
+        inputs=input_texts(run.inputs or {}),
+        provisional=[policy_label(p) for p in sorted(run.provisional or [], key=policy_sort_key)],
+    )
+
+
+def run_estimate(run: EvaluationRun) -> float | None:
+    """How long the previous finished run on the same engine took (for the progress bar)."""
+    previous = (
+        EvaluationRun.objects.filter(
+            status=EvaluationRun.Status.DONE, engine=run.engine, pk__lt=run.pk, seconds__isnull=False
+        )
+        .order_by("-pk")
+        .values_list("seconds", flat=True)
+        .first()
+    )
+    return float(previous) if previous else None
+
+
+def run_list(*, user: User, limit: int = 20, offset: int = 0) -> tuple[list[RunRow], bool]:
+    """The newest runs a user may open (and whether there are older ones)."""
+    runs = list(runs_visible_to(user)[offset : offset + limit + 1])
+    counted = user if counts_are_cheap(user) else None
+    rows = [run_row(run=r, user=counted) for r in runs[:limit]]
+    return rows, len(runs) > limit
+
+
+def run_policies(run: EvaluationRun) -> list[str]:
+    return sorted(run.policies, key=policy_sort_key)
