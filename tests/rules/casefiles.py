@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from lingjun.dossier import schema
 from lingjun.dossier.uscc import make_uscc
-from lingjun.rules.policy import load_library
+from lingjun.rules.loader import load_library
 from lingjun.rules.yamlio import YMap, YSeq, load_yaml, plain
 
 CASES_DIR = Path(__file__).parent / "cases"

@@ -14,7 +14,7 @@ from tests.rules.conftest import ENGINE_PARAMS, engine_param
 from lingjun.dossier.tables import dossiers_to_arrow
 from lingjun.rules import evaluate
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.policy import load_library
+from lingjun.rules.loader import load_library
 from lingjun.rules.reference import evaluate_reference
 
 FILES = load_case_files()

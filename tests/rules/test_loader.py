@@ -12,7 +12,7 @@ import pytest
 
 from lingjun.rules import PolicyError, RulesError, load_library
 from lingjun.rules.errors import TEMPLATES, UNKNOWN_POLICY
-from lingjun.rules.policy import load_policy_text
+from lingjun.rules.loader import load_policy_text
 
 BROKEN = sorted((Path(__file__).parent / "broken").glob("*.yaml"))
 

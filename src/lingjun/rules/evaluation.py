@@ -35,7 +35,8 @@ from lingjun.rules.facts import (
     collect,
     units,
 )
-from lingjun.rules.policy import Criterion, Library, Policy, load_library
+from lingjun.rules.loader import load_library
+from lingjun.rules.policy import Criterion, Library, Policy
 from lingjun.rules.querycache import PLANS, QUERIES
 from lingjun.rules.stages import Chain, Columns, ValueSpec, load, stage_all
 
