@@ -16,6 +16,7 @@ from typing import Any
 
 from lingjun.rules import expr as E
 from lingjun.rules.errors import PolicyError, RulesError, names
+from lingjun.rules.expr_parse import Scope, Where, parse
 from lingjun.rules.policy import (
     BandDef,
     Bracket,
@@ -158,7 +159,7 @@ def load_policy_text(text: str, file: str) -> Policy:
         verified=verified,
         provisional_reason=reason,
     )
-    scope = E.Scope()
+    scope = Scope()
     params = _parameters(r, root.items.get("parameters"), scope)
     inputs = _inputs(r, root.items.get("inputs"), scope)
     # provisional parameters make everything that uses them provisional
@@ -172,9 +173,7 @@ def load_policy_text(text: str, file: str) -> Policy:
         r, root.items.get("metrics"), "metrics", ("id", "label", "expr"), ("unit", *_CITE_OPTIONAL)
     ):
         mid = _new_id(r, m, scope.metrics)
-        node, kind = E.parse(
-            r.text(m, "expr"), scope, E.Where(file, m.items["expr"].line, f"metrics.{mid}.expr")
-        )
+        node, kind = parse(r.text(m, "expr"), scope, Where(file, m.items["expr"].line, f"metrics.{mid}.expr"))
         if kind not in ("num", "root"):
             raise r.err(
                 "type_mismatch", m.items["expr"].line, key=f"metrics.{mid}.expr", detail="指标值应为数值"
@@ -186,8 +185,8 @@ def load_policy_text(text: str, file: str) -> Policy:
         r, root.items.get("indicators"), "indicators", ("id", "label", "points", "max"), _CITE_OPTIONAL
     ):
         iid = _new_id(r, m, scope.indicators)
-        where = E.Where(file, m.items["points"].line, f"indicators.{iid}.points")
-        node, kind = E.parse(r.text(m, "points"), scope, where)
+        where = Where(file, m.items["points"].line, f"indicators.{iid}.points")
+        node, kind = parse(r.text(m, "points"), scope, where)
         if kind != "num":
             raise where.error("type_mismatch", detail="得分应为数值")
         scope.indicators[iid] = "num"
@@ -198,8 +197,8 @@ def load_policy_text(text: str, file: str) -> Policy:
     bands: list[BandDef] = []
     for m, _ in _items(r, root.items.get("bands"), "bands", ("id", "label", "of", "scale"), _CITE_OPTIONAL):
         bid = _new_id(r, m, {b.id: "str" for b in bands})
-        where = E.Where(file, m.items["of"].line, f"bands.{bid}.of")
-        node, kind = E.parse(r.text(m, "of"), scope, where)
+        where = Where(file, m.items["of"].line, f"bands.{bid}.of")
+        node, kind = parse(r.text(m, "of"), scope, where)
         if kind != "num":
             raise where.error("type_mismatch", detail="分档对象应为数值")
         scale_name = r.text(m, "scale").removeprefix("param.")
@@ -226,8 +225,8 @@ def load_policy_text(text: str, file: str) -> Policy:
         if cid in E.ENTERPRISE_FIELDS:
             raise r.err("bad_value", m.key_lines["id"], key="id", value=cid, detail="不能与企业字段同名")
         text_ = r.text(m, "test")
-        where = E.Where(file, m.items["test"].line, f"criteria.{cid}.test")
-        node, kind = E.parse(text_, scope, where)
+        where = Where(file, m.items["test"].line, f"criteria.{cid}.test")
+        node, kind = parse(text_, scope, where)
         if kind != "bool":
             raise where.error("type_mismatch", detail="条件（test）应为真/假判断，如 x >= param.y")
         cite = cite_of(m, node)
@@ -325,7 +324,7 @@ def _cite(r: _Reader, m: YMap, base: Cited, node: E.Node | None, unverified: Map
     )
 
 
-def _parameters(r: _Reader, node: YNode | None, scope: E.Scope) -> dict[str, Parameter]:
+def _parameters(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Parameter]:
     if node is None:
         return {}
     if not isinstance(node, YMap):
@@ -461,7 +460,7 @@ def _scale(r: _Reader, node: YNode, key: str) -> Scale:
     return scale
 
 
-def _inputs(r: _Reader, node: YNode | None, scope: E.Scope) -> dict[str, Input]:
+def _inputs(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Input]:
     if node is None:
         return {}
     if not isinstance(node, YMap):
