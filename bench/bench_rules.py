@@ -41,9 +41,10 @@ from bench_rules_zen import ZenTranslator  # noqa: E402
 from pool_file import write_pool  # noqa: E402
 
 from lingjun.rules import connect, evaluate, evaluate_reference, load_library, tables_in  # noqa: E402
-from lingjun.rules.evaluation import Evaluation, build_query  # noqa: E402
+from lingjun.rules.evaluation import build_query  # noqa: E402
 from lingjun.rules.facts import FactSet, build_facts, collect  # noqa: E402
 from lingjun.rules.querycache import QUERIES  # noqa: E402
+from lingjun.rules.result import Evaluation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"

@@ -22,10 +22,10 @@ from lingjun.rules import (
     run_evaluation,
 )
 from lingjun.rules.errors import UNKNOWN_OVERRIDE
-from lingjun.rules.evaluation import band_array, result_words
 from lingjun.rules.explain import GAP_AT_LEAST
 from lingjun.rules.output import DETAIL_HEADERS, SUMMARY_HEADERS
 from lingjun.rules.records import band_letter
+from lingjun.rules.result import band_array, result_words
 
 YEAR, AS_OF = 2024, date(2024, 6, 30)
 CHUYING = "tianjin.chuying.2021"

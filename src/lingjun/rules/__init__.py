@@ -37,11 +37,12 @@ and a Chinese ``message``.
 
 from lingjun.rules.engines import connect, register_tables, tables_in
 from lingjun.rules.errors import PolicyError, RulesError
-from lingjun.rules.evaluation import FAIL, PASS, UNKNOWN, Evaluation, evaluate
+from lingjun.rules.evaluation import evaluate
 from lingjun.rules.loader import load_library
 from lingjun.rules.output import write
 from lingjun.rules.policy import Library, Policy
 from lingjun.rules.reference import evaluate_reference
+from lingjun.rules.result import FAIL, PASS, UNKNOWN, Evaluation
 from lingjun.rules.run import default_as_of, evaluate_dossiers, parse_sets, run_evaluation
 
 __all__ = [

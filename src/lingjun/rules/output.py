@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 from lingjun.rules.errors import RulesError, names
 
 if TYPE_CHECKING:
-    from lingjun.rules.evaluation import Evaluation
+    from lingjun.rules.result import Evaluation
 
 FORMATS = ("json", "csv", "xlsx")
 RESULT_LABELS = {"pass": "通过", "fail": "不通过", "unknown": "待补充"}

@@ -11,9 +11,10 @@ import pyarrow as pa
 
 from lingjun.dossier.tables import dossiers_to_arrow
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.evaluation import Evaluation, Inputs, evaluate
+from lingjun.rules.evaluation import Inputs, evaluate
 from lingjun.rules.output import write
 from lingjun.rules.policy import Library, Policy
+from lingjun.rules.result import Evaluation
 
 
 def evaluate_dossiers(

@@ -30,8 +30,9 @@ from lingjun.apps.evaluation.pool import (
 )
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.evaluation import Evaluation, build_plan, evaluate, resolve_policies
+from lingjun.rules.evaluation import build_plan, evaluate, resolve_policies
 from lingjun.rules.records import build_records
+from lingjun.rules.result import Evaluation
 
 ENGINES = ("duckdb", "postgres", "spark")
 UNKNOWN_ENGINE = "未知的计算引擎“{engine}”：可选 duckdb、postgres、spark。"
