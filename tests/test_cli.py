@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -185,6 +186,15 @@ def test_serve_serves_the_app_and_its_static_files(home: Path):
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["LINGJUN_HOME"] = str(home)
+    db = sqlite3.connect(home / "lingjun.sqlite3")
+    with db:  # a run the previous server was evaluating when it stopped (host:pid of no process)
+        db.execute(
+            "INSERT INTO evaluation_evaluationrun (policies, year, as_of, engine, overrides, inputs, status,"
+            " counts, provisional, enterprise_count, started_at, error, result_file, worker)"
+            " VALUES ('[]', 2025, '2025-06-30', 'duckdb', '{}', '{}', 'running', '{}', '[]', 0,"
+            " '2026-01-01 00:00:00', '', '', ?)",
+            (f"{socket.gethostname()}:999999999",),
+        )
     proc = subprocess.Popen(
         [str(BIN), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -203,7 +213,9 @@ def test_serve_serves_the_app_and_its_static_files(home: Path):
             assert urllib.request.urlopen(base + asset, timeout=5).status == 200
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        out, _ = proc.communicate(timeout=10)
+    assert "未完成的评价批次已标记为失败：#1" in out.decode("utf-8")
+    assert db.execute("SELECT status FROM evaluation_evaluationrun").fetchall() == [("failed",)]
 
 
 def test_demo_serves_pages_with_data_and_prints_a_login_per_role(tmp_path: Path):

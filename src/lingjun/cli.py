@@ -324,6 +324,12 @@ def serve(
     from django.core.management import call_command
     from waitress import serve as waitress_serve
 
+    from lingjun.apps.evaluation.services import evaluation_runs_interrupted
+
+    # runs are evaluated in this process: what a previous server left running will not finish
+    if interrupted := evaluation_runs_interrupted():
+        console.print(f"上次停止时未完成的评价批次已标记为失败：{'、'.join(f'#{pk}' for pk in interrupted)}")
+
     # collect first: WhiteNoise indexes STATIC_ROOT when the application is built
     call_command("collectstatic", interactive=False, verbosity=0)
     from lingjun.wsgi import application

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+import socket
+import subprocess
+import sys
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.evaluation import services
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
-from lingjun.apps.evaluation.services import evaluation_explain, evaluation_of_pool, evaluation_run
+from lingjun.apps.evaluation.services import (
+    INTERRUPTED,
+    evaluation_explain,
+    evaluation_of_pool,
+    evaluation_run,
+    evaluation_run_execute,
+    evaluation_runs_interrupted,
+    this_worker,
+)
 from lingjun.dossier.demo import generate_dossiers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,3 +102,55 @@ def test_every_engine_gives_the_same_results_on_the_pool(demo_pool, engine):
     other = evaluation_of_pool(policies=POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED, engine=engine)
     key = lambda r: (r["uscc"], r["policy"])  # noqa: E731
     assert sorted(other.to_records(), key=key) == sorted(duck.to_records(), key=key)
+
+
+def _running(worker: str, *, minutes_ago: int = 0) -> EvaluationRun:
+    run = EvaluationRun.objects.create(policies=POLICIES[:1], year=2025, as_of=AS_OF, worker=worker)
+    if minutes_ago:
+        started = timezone.now() - timedelta(minutes=minutes_ago)
+        EvaluationRun.objects.filter(pk=run.pk).update(started_at=started)
+    return run
+
+
+def test_runs_left_running_by_a_stopped_server_are_marked_interrupted():
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    host = socket.gethostname()
+    try:
+        dead = _running(f"{host}:{gone.pid}")
+        same_pid = _running(this_worker())  # a restarted container's server has its predecessor's pid
+        unclaimed = _running("", minutes_ago=5)  # accepted, never taken up
+        live = _running(f"{host}:{alive.pid}")
+        elsewhere = _running("another-host:1")  # a server on another host sharing the database
+        just_started = _running("")
+        assert sorted(evaluation_runs_interrupted()) == sorted([dead.pk, same_pid.pk, unclaimed.pk])
+    finally:
+        alive.kill()
+        alive.wait()
+    for run in (dead, same_pid, unclaimed):
+        run.refresh_from_db()
+        assert (run.status, run.error) == (EvaluationRun.Status.FAILED, INTERRUPTED) and run.finished_at
+    for run in (live, elsewhere, just_started):
+        run.refresh_from_db()
+        assert run.status == EvaluationRun.Status.RUNNING
+    # the live worker has stopped since (killed above): now its run is interrupted, and only it
+    assert evaluation_runs_interrupted() == [live.pk]
+    assert evaluation_runs_interrupted() == []
+
+
+def test_a_run_this_process_is_evaluating_is_not_interrupted(monkeypatch):
+    run = _running("")
+    seen = {}
+
+    def evaluate_while_checking(**kwargs):
+        seen["interrupted"] = evaluation_runs_interrupted(unclaimed_after=timedelta(0))
+        seen["worker"] = EvaluationRun.objects.get(pk=run.pk).worker
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(services, "evaluation_of_pool", evaluate_while_checking)
+    with pytest.raises(RuntimeError):
+        evaluation_run_execute(run=run)
+    assert seen == {"interrupted": [], "worker": this_worker()}
+    run.refresh_from_db()
+    assert (run.status, run.error) == (EvaluationRun.Status.FAILED, "stop here")

@@ -44,6 +44,9 @@ class EvaluationRun(models.Model):
     )
     error = models.TextField("错误信息", blank=True, default="")
     result_file = models.CharField("结果文件", max_length=255, blank=True, default="")
+    #: the process evaluating the run, ``host:pid`` (empty until one takes it up), so that a
+    #: restarted server can tell the runs its dead predecessor left unfinished
+    worker = models.CharField("执行进程", max_length=128, blank=True, default="")
 
     class Meta:
         verbose_name = "评价批次"

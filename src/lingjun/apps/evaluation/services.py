@@ -6,9 +6,11 @@ nothing here loops over enterprises except the bulk insert of the slim result ro
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,9 @@ from lingjun.rules.result import Evaluation
 ENGINES = ("duckdb", "postgres", "spark")
 UNKNOWN_ENGINE = "未知的计算引擎“{engine}”：可选 duckdb、postgres、spark。"
 POSTGRES_ENGINE_NEEDS_POSTGRES_POOL = "PostgreSQL 引擎需要企业库本身在 PostgreSQL 中（设置 DATABASE_URL）。"
+INTERRUPTED = (
+    "评价中断：执行本批次的网页服务进程在评价完成前已停止（重启或退出），结果没有保存。请重新发起评价。"
+)
 
 
 def runs_dir() -> Path:
@@ -145,6 +150,9 @@ def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:
     On failure the run is marked failed with the error, and the error is raised again.
     """
     started = time.perf_counter()
+    _EXECUTING.add(run.pk)
+    run.worker = this_worker()
+    run.save(update_fields=["worker"])
     try:
         evaluation = evaluation_of_pool(
             policies=run.policies,
@@ -172,7 +180,60 @@ def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:
         run.seconds = time.perf_counter() - started
         run.save(update_fields=["status", "error", "finished_at", "seconds"])
         raise
+    finally:
+        _EXECUTING.discard(run.pk)
     return run
+
+
+#: ids of the runs this process is evaluating now
+_EXECUTING: set[int] = set()
+
+
+def this_worker() -> str:
+    """This process as a run's ``worker``: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive_here(worker: str) -> bool | None:
+    """Whether the process ``host:pid`` still runs: ``None`` when it is on another host."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    if int(pid) == os.getpid():  # this process, or a predecessor with the same pid (containers)
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of another user: alive
+        return True
+    return True
+
+
+def evaluation_runs_interrupted(*, unclaimed_after: timedelta = timedelta(minutes=1)) -> list[int]:
+    """Mark as failed the runs still "running" that no process will finish; returns their ids.
+
+    Runs are evaluated in a thread of the web server (``lingjun serve``), so a restart loses the
+    runs in progress. A run is interrupted when its worker was a process of this host that no
+    longer exists (or had this process's pid but is not being evaluated here: a container's
+    restarted server gets the same pid), or when no process took it up within ``unclaimed_after``
+    of its start. Runs of a live process, or of a process on another host sharing the database,
+    are left alone.
+    """
+    stale = timezone.now() - unclaimed_after
+    interrupted = []
+    for pk, worker, started_at in EvaluationRun.objects.filter(
+        status=EvaluationRun.Status.RUNNING
+    ).values_list("pk", "worker", "started_at"):
+        if pk in _EXECUTING:
+            continue
+        if (worker == "" and started_at < stale) or (worker and _alive_here(worker) is False):
+            interrupted.append(pk)
+    if interrupted:
+        EvaluationRun.objects.filter(pk__in=interrupted, status=EvaluationRun.Status.RUNNING).update(
+            status=EvaluationRun.Status.FAILED, error=INTERRUPTED, finished_at=timezone.now()
+        )
+    return interrupted
 
 
 def evaluation_run(
