@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -18,6 +20,7 @@ from lingjun.apps.evaluation.services import (
     evaluation_explain,
     evaluation_of_pool,
     evaluation_run,
+    evaluation_run_enqueue,
     evaluation_run_execute,
     evaluation_runs_interrupted,
     this_worker,
@@ -154,3 +157,31 @@ def test_a_run_this_process_is_evaluating_is_not_interrupted(monkeypatch):
     assert seen == {"interrupted": [], "worker": this_worker()}
     run.refresh_from_db()
     assert (run.status, run.error) == (EvaluationRun.Status.FAILED, "stop here")
+
+
+def test_queued_runs_are_evaluated_one_at_a_time_in_the_order_started(monkeypatch):
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+    begun: list[int] = []
+
+    def evaluate_slowly(**kwargs):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        begun.append(EvaluationRun.objects.filter(begun_at__isnull=False, status="running").get().pk)
+        time.sleep(0.2)
+        with lock:
+            state["now"] -= 1
+        raise RuntimeError("evaluated")
+
+    monkeypatch.setattr(services, "evaluation_of_pool", evaluate_slowly)
+    runs = [_running(this_worker()) for _ in range(3)]
+    for run in runs:
+        evaluation_run_enqueue(run=run)
+    assert evaluation_runs_interrupted() == []  # waiting in this process's queue: not interrupted
+    deadline = time.monotonic() + 30
+    while EvaluationRun.objects.filter(status="running").exists():
+        assert time.monotonic() < deadline, "the queue did not finish"
+        time.sleep(0.05)
+    assert begun == [r.pk for r in runs] and state["most"] == 1
+    assert set(EvaluationRun.objects.values_list("error", flat=True)) == {"evaluated"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import time
 from datetime import date
 from typing import Any
@@ -556,7 +555,7 @@ def test_an_enterprise_user_self_evaluates_its_own_enterprise(district, make_use
 
 
 def test_the_run_executes_in_a_background_thread_and_the_page_polls_until_done(district, staff):
-    assert views.RUNNER is views.run_in_thread
+    assert views.RUNNER is views.run_in_background
     client = _client(staff)
     response = client.post(reverse("evaluation:index"), _form(policies=["tianjin.chuying.2021"]))
     run = EvaluationRun.objects.get()
@@ -572,17 +571,39 @@ def test_the_run_executes_in_a_background_thread_and_the_page_polls_until_done(d
         polls += 1
         if reply.get("HX-Refresh") == "true":
             break
-        assert "正在评价" in reply.content.decode() and "已用时" in reply.content.decode()
+        text = reply.content.decode()
+        assert ("正在评价" in text and "已用时" in text) or ("排队中" in text and "即将开始评价" in text)
         assert time.monotonic() < deadline, "the background run did not finish"
         time.sleep(0.3)
-    for thread in threading.enumerate():
-        if thread.name == f"lingjun-evaluation-{run.pk}":
-            thread.join(timeout=30)
     run.refresh_from_db()
     assert run.status == EvaluationRun.Status.DONE and run.seconds is not None
     assert EvaluationResult.objects.filter(run=run).count() == N
     done = client.get(response["Location"]).content.decode()
     assert 'id="progress"' not in done and 'id="result-table"' in done
+
+
+def test_a_waiting_run_shows_its_place_in_the_queue(district, staff):
+    worker = "server-a:4242"
+    first = EvaluationRun.objects.create(
+        policies=["tianjin.chuying.2021"], year=2025, as_of=AS_OF, worker=worker, begun_at=timezone.now()
+    )
+    second, third = (
+        EvaluationRun.objects.create(policies=["tianjin.chuying.2021"], year=2025, as_of=AS_OF, worker=worker)
+        for _ in range(2)
+    )
+    EvaluationRun.objects.create(
+        policies=["tianjin.chuying.2021"], year=2025, as_of=AS_OF, worker="server-b:1"
+    )
+    client = _client(staff)
+
+    def status(run: EvaluationRun) -> str:
+        return client.get(reverse("evaluation:run_status", args=[run.pk])).content.decode()
+
+    assert "正在评价" in status(first) and "排队中" not in status(first)
+    assert "排队中" in status(second) and "前面还有 1 个批次" in status(second)
+    assert "前面还有 2 个批次" in status(third)  # the other server's run is not in this queue
+    page = client.get(reverse("evaluation:run_detail", args=[third.pk])).content.decode()
+    assert 'id="queue"' in page and "已等待" in page
 
 
 def test_a_failed_run_shows_its_error(district, staff):

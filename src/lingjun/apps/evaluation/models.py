@@ -37,6 +37,8 @@ class EvaluationRun(models.Model):
     provisional = models.JSONField("含暂定参数的政策", default=list, blank=True)
     enterprise_count = models.IntegerField("企业数", default=0)
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    #: when the evaluation itself began (runs wait in line until then: one is evaluated at a time)
+    begun_at = models.DateTimeField("开始计算时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     seconds = models.FloatField("耗时（秒）", null=True, blank=True)
     user = models.ForeignKey(
@@ -44,8 +46,8 @@ class EvaluationRun(models.Model):
     )
     error = models.TextField("错误信息", blank=True, default="")
     result_file = models.CharField("结果文件", max_length=255, blank=True, default="")
-    #: the process evaluating the run, ``host:pid`` (empty until one takes it up), so that a
-    #: restarted server can tell the runs its dead predecessor left unfinished
+    #: the process that accepted and evaluates the run, ``host:pid``, so that a restarted server
+    #: can tell the runs its dead predecessor left unfinished (waiting or in progress)
     worker = models.CharField("执行进程", max_length=128, blank=True, default="")
 
     class Meta:

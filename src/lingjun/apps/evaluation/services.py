@@ -6,10 +6,12 @@ nothing here loops over enterprises except the bulk insert of the slim result ro
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lingjun.apps.accounts.models import User
@@ -35,6 +37,8 @@ from lingjun.rules.engines import connect, register_tables
 from lingjun.rules.evaluation import build_plan, evaluate, resolve_policies
 from lingjun.rules.records import build_records
 from lingjun.rules.result import Evaluation
+
+logger = logging.getLogger(__name__)
 
 ENGINES = ("duckdb", "postgres", "spark")
 UNKNOWN_ENGINE = "未知的计算引擎“{engine}”：可选 duckdb、postgres、spark。"
@@ -141,6 +145,7 @@ def evaluation_run_start(
         inputs=dict(inputs or {}),
         user=user,
         provisional=[p.id for p in resolved if not p.verified or not all(c.verified for c in p.criteria)],
+        worker=this_worker(),
     )
 
 
@@ -150,9 +155,9 @@ def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:
     On failure the run is marked failed with the error, and the error is raised again.
     """
     started = time.perf_counter()
-    _EXECUTING.add(run.pk)
-    run.worker = this_worker()
-    run.save(update_fields=["worker"])
+    _HELD.add(run.pk)
+    run.worker, run.begun_at = this_worker(), timezone.now()
+    run.save(update_fields=["worker", "begun_at"])
     try:
         evaluation = evaluation_of_pool(
             policies=run.policies,
@@ -181,12 +186,37 @@ def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:
         run.save(update_fields=["status", "error", "finished_at", "seconds"])
         raise
     finally:
-        _EXECUTING.discard(run.pk)
+        _HELD.discard(run.pk)
     return run
 
 
-#: ids of the runs this process is evaluating now
-_EXECUTING: set[int] = set()
+def evaluation_run_enqueue(*, run: EvaluationRun) -> None:
+    """Evaluate a started run in the background of this process, after the runs it holds already.
+
+    One run is evaluated at a time, in the order they were started: two runs of a large pool at
+    once would need twice the memory and finish no sooner on a few cores. A failure is recorded on
+    the run (:func:`evaluation_run_execute`) and logged.
+    """
+    global _QUEUE
+    if _QUEUE is None:
+        _QUEUE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lingjun-evaluation")
+    _HELD.add(run.pk)
+    _QUEUE.submit(_execute_queued, run.pk)
+
+
+def _execute_queued(run_pk: int) -> None:
+    try:
+        evaluation_run_execute(run=EvaluationRun.objects.get(pk=run_pk))
+    except Exception:
+        logger.exception("evaluation run %s failed", run_pk)
+    finally:
+        _HELD.discard(run_pk)
+        connection.close()  # the queue's thread outlives the request: no connection left open
+
+
+#: ids of the runs this process holds: waiting in its queue or being evaluated
+_HELD: set[int] = set()
+_QUEUE: ThreadPoolExecutor | None = None
 
 
 def this_worker() -> str:
@@ -213,19 +243,19 @@ def _alive_here(worker: str) -> bool | None:
 def evaluation_runs_interrupted(*, unclaimed_after: timedelta = timedelta(minutes=1)) -> list[int]:
     """Mark as failed the runs still "running" that no process will finish; returns their ids.
 
-    Runs are evaluated in a thread of the web server (``lingjun serve``), so a restart loses the
-    runs in progress. A run is interrupted when its worker was a process of this host that no
-    longer exists (or had this process's pid but is not being evaluated here: a container's
-    restarted server gets the same pid), or when no process took it up within ``unclaimed_after``
-    of its start. Runs of a live process, or of a process on another host sharing the database,
-    are left alone.
+    Runs are evaluated in a thread of the web server (``lingjun serve``) that accepted them, so a
+    restart loses the runs waiting and in progress. A run is interrupted when its worker was a
+    process of this host that no longer exists (or had this process's pid but is not being
+    evaluated here: a container's restarted server gets the same pid), or when it names no worker
+    and was started more than ``unclaimed_after`` ago. Runs of a live process, or of a process on
+    another host sharing the database, are left alone.
     """
     stale = timezone.now() - unclaimed_after
     interrupted = []
     for pk, worker, started_at in EvaluationRun.objects.filter(
         status=EvaluationRun.Status.RUNNING
     ).values_list("pk", "worker", "started_at"):
-        if pk in _EXECUTING:
+        if pk in _HELD:
             continue
         if (worker == "" and started_at < stale) or (worker and _alive_here(worker) is False):
             interrupted.append(pk)

@@ -6,8 +6,9 @@ enterprise with ``get_object_or_404`` from :func:`enterprises_visible_to`, runs 
 
 A run is evaluated in the background: the form records it (``evaluation_run_start``, which checks
 the parameters with the engine's own errors first), hands its id to :data:`RUNNER` and redirects
-to the run page, which polls the run's status with htmx until it is done. :data:`RUNNER` starts an
-in-process thread; tests swap it for :func:`run_now`.
+to the run page, which polls the run's status with htmx until it is done. :data:`RUNNER` queues it
+in this process (one run at a time, :func:`evaluation_run_enqueue`); tests swap it for
+:func:`run_now`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ import csv
 import io
 import logging
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -52,10 +51,15 @@ from lingjun.apps.evaluation.selectors.runs import (
     run_estimate,
     run_list,
     run_policies,
+    run_queue_ahead,
     run_row,
     runs_visible_to,
 )
-from lingjun.apps.evaluation.services import evaluation_run_execute, evaluation_run_start
+from lingjun.apps.evaluation.services import (
+    evaluation_run_enqueue,
+    evaluation_run_execute,
+    evaluation_run_start,
+)
 from lingjun.rules import RulesError
 
 logger = logging.getLogger(__name__)
@@ -67,34 +71,21 @@ RUNS_PER_PAGE = 10
 # ------------------------------------------------------------------------------ background runs
 
 
-def execute_run(run_pk: int) -> None:
-    """The job: evaluate a started run (a failure is recorded on the run by the service)."""
-    run = EvaluationRun.objects.get(pk=run_pk)
+def run_in_background(run_pk: int) -> None:
+    """Queue the run in this process (one at a time, in the order started)."""
+    evaluation_run_enqueue(run=EvaluationRun.objects.get(pk=run_pk))
+
+
+def run_now(run_pk: int) -> None:
+    """Evaluate the run in the request (tests); a failure is recorded on the run."""
     try:
-        evaluation_run_execute(run=run)
+        evaluation_run_execute(run=EvaluationRun.objects.get(pk=run_pk))
     except Exception:
         logger.exception("evaluation run %s failed", run_pk)
 
 
-def run_in_thread(run_pk: int) -> None:
-    """Run the job in a background thread of this process; the thread closes its own connection."""
-
-    def job() -> None:
-        try:
-            execute_run(run_pk)
-        finally:
-            connection.close()
-
-    threading.Thread(target=job, name=f"lingjun-evaluation-{run_pk}", daemon=True).start()
-
-
-def run_now(run_pk: int) -> None:
-    """Run the job in the request (tests; a deployment could also call a queue here)."""
-    execute_run(run_pk)
-
-
 #: how an accepted run is executed; tests set it to :func:`run_now`
-RUNNER: Callable[[int], None] = run_in_thread
+RUNNER: Callable[[int], None] = run_in_background
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -213,8 +204,7 @@ def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
         "page": page,
         "policies": [(p, policy_label(p)) for p in run_policies(run)],
         "scored": scored_policies(run),
-        "elapsed": (timezone.now() - run.started_at).total_seconds(),
-        "estimate": run_estimate(run) if not done else None,
+        **_progress(run),
         "can_start": can_start_runs(user),
     }
     if _partial(request) and done:
@@ -232,12 +222,20 @@ def run_status(request: HttpRequest, run_pk: int) -> HttpResponse:
         response = HttpResponse("")
         response["HX-Refresh"] = "true"
         return response
-    context = {
-        "run": run,
-        "elapsed": (timezone.now() - run.started_at).total_seconds(),
+    return render(request, "evaluation/_progress.html", {"run": run, **_progress(run)})
+
+
+def _progress(run: EvaluationRun) -> dict[str, Any]:
+    """What the progress panel shows: waiting in line (runs ahead) or evaluating (for how long)."""
+    if run.status != EvaluationRun.Status.RUNNING:
+        return {}
+    ahead = run_queue_ahead(run)
+    since = run.begun_at or run.started_at
+    return {
+        "ahead": ahead,
+        "elapsed": (timezone.now() - since).total_seconds(),
         "estimate": run_estimate(run),
     }
-    return render(request, "evaluation/_progress.html", context)
 
 
 def _export_header(run: EvaluationRun) -> list[str]:

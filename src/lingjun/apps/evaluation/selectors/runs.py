@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from lingjun.apps.accounts.models import DISTRICT_WIDE_ROLES, Role, User
 from lingjun.apps.enterprises.selectors import enterprises_visible_to
@@ -157,6 +157,15 @@ def run_estimate(run: EvaluationRun) -> float | None:
         .first()
     )
     return float(previous) if previous else None
+
+
+def run_queue_ahead(run: EvaluationRun) -> int | None:
+    """How many runs are ahead of a waiting run in its server's queue (evaluated one at a time);
+    ``None`` once its evaluation has begun."""
+    if run.begun_at is not None or run.status != EvaluationRun.Status.RUNNING:
+        return None
+    same_queue = EvaluationRun.objects.filter(status=EvaluationRun.Status.RUNNING, worker=run.worker)
+    return same_queue.filter(Q(begun_at__isnull=False) | Q(pk__lt=run.pk)).count()
 
 
 def run_list(*, user: User, limit: int = 20, offset: int = 0) -> tuple[list[RunRow], bool]:

@@ -11,6 +11,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="evaluationrun",
+            name="begun_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="开始计算时间"),
+        ),
+        migrations.AddField(
+            model_name="evaluationrun",
             name="worker",
             field=models.CharField(blank=True, default="", max_length=128, verbose_name="执行进程"),
         ),
