@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+from django.db import IntegrityError, transaction
+
 from lingjun.apps.enterprises.models import ROW_MODELS, Enterprise
 from lingjun.dossier.schema import ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import ARROW_SCHEMAS
@@ -24,3 +27,12 @@ def test_hand_declared_fields_agree_with_the_schema():
     for name in ("uscc", "name", "registered_on"):
         assert Enterprise._meta.get_field(name).verbose_name == ENTERPRISE.field(name).label
     assert Enterprise._meta.get_field("uscc").unique
+
+
+def test_an_enterprise_has_one_row_of_annual_figures_per_year(pool):
+    annual = ROW_MODELS["annual"]
+    row = annual.objects.filter(enterprise_id=pool[0]).first()
+    assert row is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        annual.objects.create(enterprise_id=pool[0], year=row.year)
+    annual.objects.create(enterprise_id=pool[1], year=1990)  # another enterprise, another year: fine

@@ -115,7 +115,15 @@ class DossierRow(models.Model):
         ordering = ["id"]
 
 
-def _row_model(name: str, section: Section, verbose: str) -> type[DossierRow]:
+def _row_model(
+    name: str, section: Section, verbose: str, *, unique: tuple[str, ...] = ()
+) -> type[DossierRow]:
+    """A model for a list section; ``unique``: fields that identify a row of an enterprise."""
+    constraints = (
+        [models.UniqueConstraint(fields=["enterprise", *unique], name=f"lj_{section.table}_unique")]
+        if unique
+        else []
+    )
     meta = type(
         "Meta",
         (),
@@ -124,6 +132,7 @@ def _row_model(name: str, section: Section, verbose: str) -> type[DossierRow]:
             "verbose_name": verbose,
             "verbose_name_plural": verbose,
             "ordering": ["id"],
+            "constraints": constraints,
         },
     )
     attrs: dict[str, Any] = {"__module__": __name__, "Meta": meta, "section": section}
@@ -132,7 +141,8 @@ def _row_model(name: str, section: Section, verbose: str) -> type[DossierRow]:
     return model
 
 
-AnnualFigure = _row_model("AnnualFigure", schema.ANNUAL, "年度数据")
+#: one row per enterprise and year (the engine pivots the years: a second row would be ambiguous)
+AnnualFigure = _row_model("AnnualFigure", schema.ANNUAL, "年度数据", unique=("year",))
 IntellectualProperty = _row_model("IntellectualProperty", schema.IP, "知识产权")
 Qualification = _row_model("Qualification", schema.QUALIFICATIONS, "资质")
 Award = _row_model("Award", schema.AWARDS, "奖项")
