@@ -3,12 +3,14 @@
 #   chromium       — browser tests (Playwright drives /usr/bin/chromium; no browser download)
 #   fonts-noto-cjk — Chinese glyphs in PDF documents and screenshots
 #   Java 17        — Spark (pyspark, local mode)
+#   gettext        — makemessages / compilemessages (xgettext, msgmerge, msgfmt) for the English catalog
 # Installs what is missing when run as root with apt-get; otherwise says what to install.
 set -u
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "安装系统依赖：${missing[*]}"
