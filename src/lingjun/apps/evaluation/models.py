@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Outcome(models.TextChoices):
-    PASS = "pass", "通过"
-    FAIL = "fail", "不通过"
-    UNKNOWN = "unknown", "需补充材料"
+    PASS = "pass", _("通过")
+    FAIL = "fail", _("不通过")
+    UNKNOWN = "unknown", _("需补充材料")
 
 
 class EvaluationRun(models.Model):
     class Status(models.TextChoices):
-        RUNNING = "running", "评价中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
+        RUNNING = "running", _("评价中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
 
     policies = models.JSONField("评价政策", default=list)
     year = models.IntegerField("申报年度")
