@@ -16,7 +16,7 @@ YEAR, AS_OF = 2024, date(2024, 6, 30)
 CHUYING = "tianjin.chuying.2021"
 
 
-def _tables(revenue: str = "15") -> dict[str, object]:
+def _tables(revenue: str = "15", prefix: str | None = None) -> dict[str, object]:
     dossier = {
         "uscc": "A",
         "name": "A",
@@ -26,7 +26,7 @@ def _tables(revenue: str = "15") -> dict[str, object]:
         "annual": [{"year": 2023, "operating_revenue": Decimal(revenue)}],
         "ip": [{"kind": "invention_patent", "valid": True}],
     }
-    return register_tables(connect("duckdb"), dossiers_to_arrow([dossier]))
+    return register_tables(connect("duckdb"), dossiers_to_arrow([dossier]), prefix=prefix)
 
 
 @pytest.fixture
@@ -71,18 +71,25 @@ def test_another_year_date_what_if_or_policy_set_is_compiled_anew(
 
 def test_other_tables_are_compiled_anew_and_see_their_own_data(cache: QueryCache) -> None:
     passed = _run(_tables("15"))
-    failed = _run(_tables("5"))
+    failed = _run(_tables("5", prefix="other_"))  # other table names: other SQL
     assert cache.hits == 0
     assert passed.counts()[CHUYING]["pass"] == 1  # type: ignore[attr-defined]
     assert failed.counts()[CHUYING]["fail"] == 1  # type: ignore[attr-defined]
+    assert "other_enterprise" in failed.query.sql  # type: ignore[attr-defined]
 
 
-def test_a_new_connection_with_the_same_table_names_gets_its_own_query(cache: QueryCache) -> None:
-    # the bug this guards against: Ibis counts two in-memory DuckDB connections as equal
+def test_a_new_connection_with_the_same_tables_reuses_the_sql_on_its_own_data(cache: QueryCache) -> None:
+    # as the web app does (a new connection over the pool per run); Ibis counts two in-memory
+    # DuckDB connections' tables as equal, so the query must run on the connection asked for
+    runs = []
     for revenue, result in (("15", "pass"), ("5", "fail"), ("15", "pass")):
-        ev = _run(_tables(revenue))
+        tables = _tables(revenue)
+        ev = _run(tables)
         assert ev.counts()[CHUYING][result] == 1  # type: ignore[attr-defined]
-    assert cache.hits == 0
+        assert ev.query.backend is tables["enterprise"].get_backend()  # type: ignore[attr-defined]
+        runs.append(ev)
+    assert (cache.hits, cache.misses) == (2, 1)
+    assert runs[1].query.sql == runs[0].query.sql  # type: ignore[attr-defined]
 
 
 def test_a_reloaded_library_is_never_served_a_stale_query(cache: QueryCache) -> None:

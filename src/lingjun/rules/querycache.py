@@ -7,9 +7,12 @@ depends on nothing else, so it is kept in a small LRU keyed by exactly those inp
 
 * the policies by identity (a reloaded library is a miss, never a stale hit),
 * year, evaluation date, what-if overrides and scalar inputs by value,
-* the input tables by their Ibis expressions and their connection by identity (Ibis counts two
-  in-memory DuckDB connections as equal: without it a run on new data would be served the
-  query of the old connection).
+* the input tables by their Ibis expressions: their names, SQL and schemas, which is all the SQL
+  text depends on.
+
+A hit is returned bound to the backend of the tables it was asked for: the web app opens a new
+DuckDB connection over the pool for every run, and Ibis counts two such connections' tables as
+equal, so the SQL is reused and always executed on the current connection (its current data).
 
 A table of per-enterprise inputs is uploaded anew for every run, so such runs are not cached.
 Plans without SQL (the reference evaluator's, an explanation page's) are kept the same way in
@@ -21,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +43,8 @@ SIZE = 16
 class QueryCache:
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
-        #: key → (the policies, the backend it was built for, the query)
-        self._entries: OrderedDict[Hashable, tuple[tuple[Policy, ...], Any, Query]] = OrderedDict()
+        #: key → (the policies, the query)
+        self._entries: OrderedDict[Hashable, tuple[tuple[Policy, ...], Query]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -63,18 +67,17 @@ class QueryCache:
         backend = _backend(tables)
         with self._lock:
             found = self._entries.get(key)
-            if (
-                found is not None
-                and all(a is b for a, b in zip(found[0], policies, strict=True))
-                and found[1] is backend  # the key holds only id(): an id can be reused
-            ):
+            if found is not None and all(a is b for a, b in zip(found[0], policies, strict=True)):
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return found[2]
+                query = found[1]
+                if query.backend is None or query.backend is backend:  # a plan without SQL: unbound
+                    return query
+                return replace(query, backend=backend)
         query = build()
         with self._lock:
             self.misses += 1
-            self._entries[key] = (tuple(policies), backend, query)
+            self._entries[key] = (tuple(policies), query)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return query
@@ -101,7 +104,6 @@ def _key(
         return None  # a per-enterprise table
     try:
         key = (
-            id(_backend(tables)),
             tuple(sorted((name, t.op()) for name, t in tables.items())),
             tuple(id(p) for p in policies),
             year,

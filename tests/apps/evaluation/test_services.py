@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -185,3 +186,27 @@ def test_queued_runs_are_evaluated_one_at_a_time_in_the_order_started(monkeypatc
         time.sleep(0.05)
     assert begun == [r.pk for r in runs] and state["most"] == 1
     assert set(EvaluationRun.objects.values_list("error", flat=True)) == {"evaluated"}
+
+
+def test_runs_on_the_pool_reuse_the_compiled_query_and_see_the_current_data(demo_pool):
+    """Every run opens a new connection over the pool: the SQL is compiled once, the data is read anew."""
+    from lingjun.rules.querycache import QUERIES
+
+    QUERIES.clear()
+    chuying = "tianjin.chuying.2021"
+    first = {
+        r["uscc"]: r for r in evaluation_of_pool(policies=[chuying], year=2025, as_of=AS_OF).to_records()
+    }
+    passed = next(u for u, r in first.items() if r["result"] == "pass")
+    dossier = next(d for d in demo_pool if d["uscc"] == passed)
+    for row in dossier["annual"]:
+        row["operating_revenue"] = Decimal(0)
+    dossiers_apply(dossiers=[dossier], user=None, source="import")
+    second = {
+        r["uscc"]: r for r in evaluation_of_pool(policies=[chuying], year=2025, as_of=AS_OF).to_records()
+    }
+    assert (QUERIES.hits, QUERIES.misses) == (1, 1)
+    assert second[passed]["result"] == "fail"
+    assert {u: r["result"] for u, r in second.items() if u != passed} == {
+        u: r["result"] for u, r in first.items() if u != passed
+    }
