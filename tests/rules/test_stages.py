@@ -5,9 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 import ibis
+import pytest
 
 from lingjun.rules.compiler import Num
-from lingjun.rules.stages import Columns
+from lingjun.rules.stages import Chain, Columns
 
 
 def test_the_same_value_asked_twice_is_one_set_of_columns() -> None:
@@ -30,3 +31,16 @@ def test_values_sharing_one_part_keep_their_own_columns() -> None:
     assert ratio is not None and alone is not None and scaled is not None
     assert ratio.columns == ("x_n", "x_d") and alone.columns == ("y_n",) and scaled.columns == ("z_n", "z_d")
     assert len(cols.cols) == 5
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
+def test_a_stage_passes_its_columns_on_with_a_star_and_adds_only_the_new_ones(dialect: str) -> None:
+    t = ibis.table({"uscc": "string", "a": "int64", "d": "date"}, name="facts")
+    chain = Chain(dialect)
+    nxt = chain.extend(t, {"b": t.a * 2, "y": t.d.year()})  # EXTRACT(year FROM …) inside
+    name, sql = chain.ctes[0]
+    quote = "`" if dialect == "pyspark" else '"'
+    assert name == "lj_stage0" and sql.startswith(f"SELECT {quote}t0{quote}.*, ")
+    assert sql.endswith(f"FROM {quote}facts{quote} AS {quote}t0{quote}") and sql.count("uscc") == 0
+    assert list(nxt.schema()) == ["uscc", "a", "d", "b", "y"]
+    assert nxt.get_name() == "lj_stage0"

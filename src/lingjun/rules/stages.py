@@ -9,6 +9,7 @@ Used by :func:`lingjun.rules.evaluation.build_query`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -217,12 +218,33 @@ class Chain:
         self.ctes.append((name, to_sql(t, self.dialect)))
         return ibis.table(t.schema(), name=name)
 
+    def extend(self, t: ir.Table, cols: Mapping[str, ir.Value]) -> ir.Table:
+        """A stage of ``t``'s columns and ``cols`` (new names), as ``SELECT t0.*, <cols> FROM …``.
+
+        Only the new expressions go through Ibis (``t.select``): listing the ~150 columns a stage
+        passes on would cost compiling time and the engines' binding time for nothing.
+        """
+        if self.dialect is None:
+            return t.mutate(**cols)
+        sql = to_sql(t.select(**cols), self.dialect)
+        found = _SELECT_FROM.fullmatch(sql)
+        if found is None:  # pragma: no cover - Ibis changed its SQL: fall back to the full list
+            return self.cut(t.mutate(**cols))
+        exprs, source, alias = found.groups()
+        name = f"lj_stage{len(self.ctes)}"
+        self.ctes.append((name, f"SELECT {alias}.*, {exprs} FROM {source} AS {alias}"))
+        return ibis.table(ibis.schema({**t.schema(), **{k: v.type() for k, v in cols.items()}}), name=name)
+
     def sql(self, final: ir.Table) -> str:
         assert self.dialect is not None
         body = to_sql(final, self.dialect)
         if not self.ctes:
             return body
         return "WITH " + ",\n".join(f"{name} AS (\n{sql}\n)" for name, sql in self.ctes) + "\n" + body
+
+
+#: a flat select of one table, as Ibis writes it in every dialect (names quoted with " or `)
+_SELECT_FROM = re.compile(r"SELECT (.*) FROM ([\"`]\w+[\"`]) AS ([\"`]t\d+[\"`])", re.S)
 
 
 def to_sql(t: ir.Table, dialect: str) -> str:
@@ -266,5 +288,5 @@ def stage_all(
                 assert spec is not None
                 done[key] = spec
         if cols.cols:
-            t = chain.cut(t.mutate(**cols.cols))
+            t = chain.extend(t, cols.cols)
     return t, stored, [shared for _, _, shared, _, _ in work]
