@@ -9,7 +9,9 @@ engine, so the three engines agree exactly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -238,6 +240,23 @@ class Query:
     mask_columns: list[tuple[str, list[tuple[str, str]]]]  # (mask column, [(fact column, name) per bit])
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a query is built.
+
+    Building one creates some hundred thousand short-lived objects (Ibis and sqlglot nodes, freed
+    by reference counting); each full collection they trigger scans every object of the process,
+    which in a web server or after loading a pool costs more than the building itself (measured:
+    0.29-0.32 s paused against 0.38-0.64 s with a large heap)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_query(
     tables: Mapping[str, ir.Table],
     policies: Sequence[Policy],
@@ -250,6 +269,28 @@ def build_query(
 ) -> Query:
     """The single query of a run (exposed for tests and the benchmark); ``compile_sql=False``
     builds only the plan (the reference evaluator's use)."""
+    with gc_paused():
+        return _build_query(
+            tables,
+            policies,
+            year=year,
+            as_of=as_of,
+            overrides=overrides,
+            inputs=inputs,
+            compile_sql=compile_sql,
+        )
+
+
+def _build_query(
+    tables: Mapping[str, ir.Table],
+    policies: Sequence[Policy],
+    *,
+    year: int,
+    as_of: date,
+    overrides: Mapping[str, str] | None,
+    inputs: Inputs,
+    compile_sql: bool,
+) -> Query:
     check_tables(tables)
     by_policy: dict[str, dict[str, str]] = {p.id: {} for p in policies}
     for key, value in (overrides or {}).items():
