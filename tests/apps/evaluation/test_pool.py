@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from tests.factories import build_dossier
 
 from lingjun.apps.enterprises.services import dossiers_apply
@@ -24,6 +30,7 @@ def test_pool_tables_equal_the_table_form_of_the_dossiers():
     dossiers[1]["annual"][0]["operating_revenue"] = None  # unknown stays unknown (null), not 0
     dossiers_apply(dossiers=dossiers, user=None, source="import")
     got = pool_arrow()
+    assert not list((Path(settings.LINGJUN_HOME) / "tmp").glob("pool-*"))  # the snapshot is gone
     want = dossiers_to_arrow(dossiers)
     assert set(got) == set(ARROW_SCHEMAS)
     for name, schema in ARROW_SCHEMAS.items():
@@ -36,3 +43,50 @@ def test_select_sql_casts_to_the_table_form_types():
     sql = select_sql("annual", source="lj_pool.", from_sqlite=True)
     assert "CAST(ROUND(rd_expense, 4) AS DECIMAL(18, 4)) AS rd_expense" in sql
     assert sql.endswith("FROM lj_pool.lj_annual")
+
+
+CRASH = """
+import os, sys
+os.environ["LINGJUN_HOME"] = sys.argv[1]
+os.environ["DJANGO_SETTINGS_MODULE"] = "lingjun.settings"
+import django
+django.setup()
+from datetime import date
+from django.core.management import call_command
+from django.db import connection, transaction
+from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.evaluation.services import evaluation_of_pool
+from lingjun.dossier.demo import generate_dossiers
+
+# 6 000 pages in one transaction: the WAL index outgrows its first 32 KiB region
+FILL = (
+    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 6000) "
+    "INSERT INTO filler SELECT randomblob(4000) FROM c"
+)
+call_command("migrate", interactive=False, verbosity=0)
+divisions_seed()
+dossiers_apply(dossiers=list(generate_dossiers(n=200, seed=3, year=2024)), user=None, source="import")
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE filler (b BLOB)")
+with transaction.atomic(), connection.cursor() as cursor:
+    cursor.execute(FILL)
+with connection.cursor() as cursor:  # a small write: the WAL starts again from its first frame
+    cursor.execute("INSERT INTO filler VALUES (x'00')")
+evaluation = evaluation_of_pool(policies=["tianjin.chuying.2021"], year=2025, as_of=date(2025, 6, 30))
+assert evaluation.table.num_rows == 200
+with transaction.atomic(), connection.cursor() as cursor:  # SIGBUS here when DuckDB opened the live file
+    cursor.execute(FILL)
+print("ok")
+"""
+
+
+def test_reading_the_pool_does_not_break_the_web_apps_own_sqlite_connection(tmp_path):
+    """Regression: DuckDB read the live SQLite file with its own copy of SQLite, which truncated the
+    WAL index the app's connection had mapped (POSIX locks are per process, so it took itself for
+    the only reader): the app's next large write died of SIGBUS (a run of 6 policies on 20 000
+    enterprises did). The engine now reads a snapshot copied by the app's own SQLite library."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH, str(tmp_path)], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), (proc.returncode, proc.stderr[-2000:])

@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,7 @@ from lingjun.apps.evaluation.pool import (
     pool_arrow,
     pool_is_sqlite,
     postgres_connection,
+    sqlite_snapshot,
 )
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
 from lingjun.rules.engines import connect, register_tables
@@ -54,11 +56,14 @@ def runs_dir() -> Path:
     return path
 
 
-def _pool_tables(engine: str) -> tuple[Any, dict[str, Any]]:
-    """A backend connection and the pool's table form on it."""
+def _pool_tables(engine: str, stack: ExitStack) -> tuple[Any, dict[str, Any]]:
+    """A backend connection and the pool's table form on it (a SQLite pool's snapshot file lives
+    as long as ``stack``)."""
     if engine == "duckdb":
         con = connect("duckdb")
-        return con, duckdb_tables_from_sqlite(con) if pool_is_sqlite() else register_tables(con, pool_arrow())
+        if pool_is_sqlite():
+            return con, duckdb_tables_from_sqlite(con, stack.enter_context(sqlite_snapshot()))
+        return con, register_tables(con, pool_arrow())
     if engine == "postgres":
         if pool_is_sqlite():
             raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
@@ -80,19 +85,21 @@ def evaluation_of_pool(
     inputs: Mapping[str, Any] | None = None,
 ) -> Evaluation:
     """Evaluate the whole pool (no storage): the engine's :class:`Evaluation`."""
-    con, tables = _pool_tables(engine)
-    try:
-        return evaluate(
-            tables=tables,
-            policies=list(policies),
-            year=year,
-            as_of=as_of,
-            overrides=overrides,
-            inputs=dict(inputs) if inputs else None,
-        )
-    finally:
-        if engine != "spark":  # the Spark session is shared for the process
-            con.disconnect()
+    with ExitStack() as stack:
+        con, tables = _pool_tables(engine, stack)
+        try:
+            evaluation = evaluate(
+                tables=tables,
+                policies=list(policies),
+                year=year,
+                as_of=as_of,
+                overrides=overrides,
+                inputs=dict(inputs) if inputs else None,
+            )
+        finally:
+            if engine != "spark":  # the Spark session is shared for the process
+                con.disconnect()
+    return evaluation
 
 
 def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
