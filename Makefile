@@ -35,10 +35,11 @@ lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: install ## Benchmarks (rules engine on 1M enterprises, import of 10k); results go to docs/benchmarks.md
+bench: install ## Benchmarks (rules engine on 1M enterprises, import of 10k, pages with 100k); results go to docs/benchmarks.md
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_import.py --record
 	$(BIN)/python bench/bench_demo.py --record
+	$(BIN)/python bench/bench_pages.py --record
 
 bench-instructions: install ## Instructions of the rules engine's query under valgrind (deterministic: compare engine versions)
 	$(BIN)/python bench/count_instructions.py

@@ -1,0 +1,198 @@
+"""Benchmark: the web pages with a pool of 100 000 enterprises (``make bench``, section "Pages").
+
+Builds a fresh pool (SQLite, or PostgreSQL when DATABASE_URL says so) of ``--enterprises``
+synthetic enterprises, evaluates it once with every policy in force through the evaluation
+service (stored results: what the run page reads), then requests each page through Django's
+test client as the people who use it (district staff, a town officer of the largest town, an
+enterprise) and reports the server time of each: best of ``--repeat`` requests, after one
+unmeasured request. Goal: every page within 1 s.
+
+    .venv/bin/python bench/bench_pages.py [--enterprises 100000] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_import import _record  # noqa: E402
+
+GOAL_SECONDS = 1.0
+YEAR = 2025
+AS_OF = date(2025, 6, 30)
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    out = fn()  # unmeasured: caches, compiled templates
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="lingjun-bench-pages-"))
+    os.environ["LINGJUN_HOME"] = str(home)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lingjun.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+
+    from lingjun.apps.accounts.services import user_create
+    from lingjun.apps.enterprises.models import Enterprise
+    from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+    from lingjun.apps.evaluation.models import EvaluationResult
+    from lingjun.apps.evaluation.selectors.policies import policies_in_force
+    from lingjun.apps.evaluation.services import evaluation_run
+    from lingjun.dossier.demo import generate_dossiers
+
+    call_command("migrate", interactive=False, verbosity=0)
+    divisions_seed()
+    t0 = time.perf_counter()
+    dossiers = generate_dossiers(n=args.enterprises, seed=args.seed, year=YEAR - 1)
+    while chunk := list(islice(dossiers, 20_000)):  # in slices: the whole district at once needs GBs
+        dossiers_apply(dossiers=chunk, user=None, source="import")
+    t_pool = time.perf_counter() - t0
+    n = Enterprise.objects.count()
+
+    policies = policies_in_force(YEAR, AS_OF)
+    confirmed = {"national.tech_sme.2017.prohibited_sector": False}
+    t0 = time.perf_counter()
+    run = evaluation_run(policies=policies, year=YEAR, as_of=AS_OF, inputs=confirmed)
+    t_run = time.perf_counter() - t0
+    results = EvaluationResult.objects.filter(run=run).count()
+
+    town = Enterprise.objects.values("town").annotate(k=Count("id")).order_by("-k").first()
+    assert town is not None
+    staff = user_create(username="bench-staff", password="Zx9!bench-pages", role="district_staff")
+    officer = user_create(
+        username="bench-town", password="Zx9!bench-pages", role="town_officer", town=town["town"]
+    )
+    sample = Enterprise.objects.order_by("uscc")[n // 2]
+    owner = user_create(
+        username="bench-firm", password="Zx9!bench-pages", role="enterprise", enterprise_uscc=sample.uscc
+    )
+    rare = min(
+        ((p, r, c) for p, counts in run.counts.items() for r, c in counts.items() if c > 0),
+        key=lambda x: x[2],
+    )
+
+    def client(user: Any) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+    as_staff, as_officer, as_owner = client(staff), client(officer), client(owner)
+    run_url = reverse("evaluation:run_detail", args=[run.pk])
+    pages: list[tuple[str, Client, str]] = [
+        ("首页 home (district counts)", as_staff, reverse("web:home")),
+        ("企业库 enterprise list, page 1", as_staff, reverse("web:enterprise_list")),
+        ("enterprise list, page 1000", as_staff, reverse("web:enterprise_list") + "?page=1000"),
+        ("enterprise list, name search", as_staff, reverse("web:enterprise_list") + "?q=科技"),
+        ("enterprise list, USCC prefix", as_staff, reverse("web:enterprise_list") + f"?q={sample.uscc[:10]}"),
+        (
+            "enterprise list, holders of a qualification",
+            as_staff,
+            reverse("web:enterprise_list") + "?qualification=hnte",
+        ),
+        ("enterprise list, town officer", as_officer, reverse("web:enterprise_list")),
+        (
+            "enterprise page (dossier, charts, history)",
+            as_staff,
+            reverse("web:enterprise_detail", args=[sample.pk]),
+        ),
+        ("评价 runs and the run form", as_staff, reverse("evaluation:index")),
+        ("run page: counts and results, page 1", as_staff, run_url),
+        ("run page, town officer (counts over the town)", as_officer, run_url),
+        ("run results, page 1000", as_staff, run_url + "?page=1000"),
+        (
+            f"run results, rarest result ({rare[2]} enterprises)",
+            as_staff,
+            run_url + f"?policy={rare[0]}&result={rare[1]}",
+        ),
+        (
+            "run results, one town, all that fail 雏鹰",
+            as_staff,
+            run_url + f"?policy=tianjin.chuying.2021&result=fail&town={town['town']}",
+        ),
+        (
+            "explanation of one enterprise (printable)",
+            as_staff,
+            reverse("evaluation:explain", args=[sample.pk, run.pk]),
+        ),
+        ("enterprise's own runs", as_owner, reverse("evaluation:history", args=[sample.pk])),
+        (
+            "self-evaluation, all policies in force (enterprise)",
+            as_owner,
+            reverse("evaluation:self", args=[sample.pk]),
+        ),
+        (
+            "run export, town officer's town (CSV, streamed)",
+            as_officer,
+            reverse("evaluation:run_export", args=[run.pk, "csv"]),
+        ),
+    ]
+
+    def fetch(c: Client, url: str) -> tuple[int, int]:
+        response = c.get(url)
+        size = len(b"".join(response.streaming_content)) if response.streaming else len(response.content)
+        return response.status_code, size
+
+    rows = []
+    for label, c, url in pages:
+        seconds, (status, size) = _timed(lambda c=c, url=url: fetch(c, url), args.repeat)
+        assert status == 200, f"{label}: HTTP {status} for {url}"
+        rows.append((label, seconds, size))
+        print(f"{label}: {seconds * 1000:.0f} ms ({size / 1024:.0f} KiB)", flush=True)
+    slowest = max(rows, key=lambda r: r[1])
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines = [
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; database: {connection.vendor}; "
+        f"load average at start {os.getloadavg()[0]:.1f}",
+        f"- command: `.venv/bin/python bench/bench_pages.py --enterprises {args.enterprises}`",
+        f"- pool: {n:,} enterprises loaded in {t_pool:.0f} s; one run of {len(policies)} policies through the "
+        f"evaluation service (evaluate, store {results:,} result rows and the explanation file): {t_run:.1f} s",
+        f"- server time per page, best of {args.repeat} after one unmeasured request (Django test client, "
+        "no network):",
+        "",
+        "| page | ms | KiB |",
+        "|---|---:|---:|",
+        *[f"| {label} | {seconds * 1000:.0f} | {size / 1024:.0f} |" for label, seconds, size in rows],
+        "",
+        f"- slowest: {slowest[0]}, {slowest[1] * 1000:.0f} ms (goal ≤ {GOAL_SECONDS * 1000:.0f} ms per page: "
+        f"{'met' if slowest[1] <= GOAL_SECONDS else 'NOT met'}); peak RSS {peak_mib:.0f} MiB",
+    ]
+    print("\n".join(lines))
+    if args.record:
+        _record("## Pages", lines)
+
+
+if __name__ == "__main__":
+    main()
