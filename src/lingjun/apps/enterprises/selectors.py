@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from lingjun.apps.accounts.models import DISTRICT_EDIT_ROLES, DISTRICT_WIDE_ROLES, Role, User
-from lingjun.apps.enterprises.models import ROW_MODELS, CreditEvent, Division, Enterprise
+from lingjun.apps.enterprises.models import ROW_MODELS, CreditEvent, Division, Enterprise, Qualification
 from lingjun.dossier.canonical import canonical_dossier
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
@@ -87,3 +89,93 @@ def dossiers_export(*, user: User) -> list[dict[str, Any]]:
     usccs = list(enterprises_visible_to(user).values_list("uscc", flat=True))
     loaded = dossiers_load(usccs=usccs)
     return [loaded[u] for u in sorted(loaded)]
+
+
+# ------------------------------------------------------------------------------ searching the pool
+
+#: sort keys offered by the list, each backed by an index (the pk breaks ties so paging is stable)
+LIST_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "uscc": ("uscc",),
+    "-uscc": ("-uscc",),
+    "registered_on": ("registered_on", "id"),
+    "-registered_on": ("-registered_on", "-id"),
+    "town": ("town", "id"),
+    "-town": ("-town", "-id"),
+}
+DEFAULT_SORT = "name"
+
+_USCC_CHARS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
+#: a query in USCC characters, with a digit and at least this long, is taken as a code prefix only
+USCC_ONLY_FROM = 6
+
+
+def qualification_valid_on(day: date, prefix: str = "") -> Q:
+    """A qualification row in force on ``day``: issued by then (or unknown), not yet expired.
+
+    An unknown expiry (``expires_on`` empty) counts as still valid, like a certificate without a
+    printed end date.
+    """
+    return (Q(**{f"{prefix}issued_on__isnull": True}) | Q(**{f"{prefix}issued_on__lte": day})) & (
+        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": day})
+    )
+
+
+def qualification_rows() -> QuerySet[Any]:
+    """资质 rows (the model's fields are generated from the schema, so mypy cannot see them)."""
+    model: Any = Qualification
+    return model.objects.all()
+
+
+def _uscc_prefix(code: str) -> Q:
+    """USCCs starting with ``code``, as an index range (SQLite's LIKE cannot use the index).
+
+    Codes are 18 characters of the GB 32100 charset whose largest character is ``Y``, so every
+    completion of ``code`` lies between ``code`` padded with ``0`` and ``code`` padded with ``Y``;
+    ``startswith`` stays as the exact check.
+    """
+    pad = 18 - len(code)
+    return Q(uscc__gte=code + "0" * pad, uscc__lte=code + "Y" * pad, uscc__startswith=code)
+
+
+@dataclass(frozen=True)
+class EnterpriseFilters:
+    """What the list was asked for (already parsed by the form)."""
+
+    q: str = ""
+    town: str = ""
+    park: str = ""
+    industry: str = ""
+    qualification: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def enterprises_search(*, user: User, filters: EnterpriseFilters, today: date) -> QuerySet[Enterprise]:
+    """The visible enterprises matching ``filters``, in the requested (indexed) order.
+
+    ``q`` matches a USCC prefix when it is written in USCC characters, otherwise a part of the
+    name; ``industry`` is a prefix of the GB/T 4754 code (``C35`` finds ``C3562``);
+    ``qualification`` keeps enterprises holding that kind on ``today``.
+    """
+    qs = enterprises_visible_to(user)
+    q = filters.q.strip()
+    if q:
+        code = q.upper()
+        if not (len(code) <= 18 and set(code) <= _USCC_CHARS):
+            qs = qs.filter(name__contains=q)
+        elif len(code) >= USCC_ONLY_FROM and any(c.isdigit() for c in code):
+            qs = qs.filter(_uscc_prefix(code))  # clearly a code: the indexed prefix search alone
+        else:
+            qs = qs.filter(_uscc_prefix(code) | Q(name__contains=q))
+    if filters.town:
+        qs = qs.filter(town=filters.town)
+    if filters.park:
+        qs = qs.filter(park=filters.park)
+    if filters.industry:
+        qs = qs.filter(industry_code__startswith=filters.industry.strip().upper())
+    if filters.qualification:
+        # a semi-join (IN), so an enterprise holding two certificates of the kind is listed once
+        held = qualification_rows().filter(qualification_valid_on(today), kind=filters.qualification)
+        qs = qs.filter(uscc__in=held.values("enterprise_id"))
+    return qs.order_by(*LIST_SORTS.get(filters.sort, LIST_SORTS[DEFAULT_SORT]))

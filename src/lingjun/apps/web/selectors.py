@@ -1,14 +1,14 @@
-"""Read queries behind the web pages, each scoped by the user's jurisdiction.
+"""Reads behind the web pages, each scoped by the user's jurisdiction: the enterprise list's
+page, the home page's counts and the enterprise page.
 
-Every query of enterprises starts from :func:`enterprises_visible_to`, so a page cannot show an
-enterprise outside the user's 镇街/园区/企业. These are read-only and candidates for
-``lingjun.apps.enterprises.selectors`` (the API will need the same list and summary); they live
-here until that move so the web layer owns no ad-hoc query in its views.
+Every query of enterprises starts from :func:`enterprises_visible_to`, and the search itself
+(:func:`lingjun.apps.enterprises.selectors.enterprises_search`) lives with the pool's other reads,
+where the evaluation pages use it too (and the API will).
 
-Speed with 100 000 enterprises: the list never counts over a join (the qualification filter is an
-``IN (subquery)`` semi-join, so rows are never duplicated and no ``DISTINCT`` is needed), its count is
-capped (``COUNT(*)`` over at most ``count_cap + 1`` ids) and every sort order is an indexed column
-with the primary key as tie-breaker.
+Speed with 100 000 enterprises (``bench/bench_pages.py``): the list never counts over a join (the
+qualification filter is an ``IN (subquery)`` semi-join, so rows are never duplicated and no
+``DISTINCT`` is needed), its count is capped (:mod:`lingjun.apps.paging`) and every sort order is
+an indexed column with the primary key as tie-breaker.
 """
 
 from __future__ import annotations
@@ -18,103 +18,23 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from lingjun.apps.accounts.models import User
-from lingjun.apps.enterprises.models import ChangeRecord, Enterprise, Qualification
-from lingjun.apps.enterprises.selectors import dossiers_load, enterprises_visible_to
-from lingjun.apps.web.paging import CappedPage, capped_page
+from lingjun.apps.enterprises.models import ChangeRecord, Enterprise
+from lingjun.apps.enterprises.selectors import (
+    EnterpriseFilters,
+    dossiers_load,
+    enterprises_search,
+    enterprises_visible_to,
+    qualification_rows,
+    qualification_valid_on,
+)
+from lingjun.apps.paging import CappedPage, capped_page
 from lingjun.dossier.schema import QUALIFICATIONS
-
-#: sort keys offered by the list, each backed by an index (the pk breaks ties so paging is stable)
-LIST_SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
-    "uscc": ("uscc",),
-    "-uscc": ("-uscc",),
-    "registered_on": ("registered_on", "id"),
-    "-registered_on": ("-registered_on", "-id"),
-    "town": ("town", "id"),
-    "-town": ("-town", "-id"),
-}
-DEFAULT_SORT = "name"
 
 #: qualification kinds counted on the home page, in this order
 SUMMARY_QUALIFICATIONS = ("hnte", "tech_sme", "chuying", "dengling", "lingjun_peiyu", "lingjun")
-
-_USCC_CHARS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
-#: a query in USCC characters, with a digit and at least this long, is taken as a code prefix only
-USCC_ONLY_FROM = 6
-
-
-def qualification_valid_on(day: date, prefix: str = "") -> Q:
-    """A qualification row in force on ``day``: issued by then (or unknown), not yet expired.
-
-    An unknown expiry (``expires_on`` empty) counts as still valid, like a certificate without a
-    printed end date.
-    """
-    return (Q(**{f"{prefix}issued_on__isnull": True}) | Q(**{f"{prefix}issued_on__lte": day})) & (
-        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": day})
-    )
-
-
-def _qualifications() -> QuerySet[Any]:
-    """资质 rows (the model's fields are generated from the schema, so mypy cannot see them)."""
-    model: Any = Qualification
-    return model.objects.all()
-
-
-def _uscc_prefix(code: str) -> Q:
-    """USCCs starting with ``code``, as an index range (SQLite's LIKE cannot use the index).
-
-    Codes are 18 characters of the GB 32100 charset whose largest character is ``Y``, so every
-    completion of ``code`` lies between ``code`` padded with ``0`` and ``code`` padded with ``Y``;
-    ``startswith`` stays as the exact check.
-    """
-    pad = 18 - len(code)
-    return Q(uscc__gte=code + "0" * pad, uscc__lte=code + "Y" * pad, uscc__startswith=code)
-
-
-@dataclass(frozen=True)
-class EnterpriseFilters:
-    """What the list was asked for (already parsed by the form)."""
-
-    q: str = ""
-    town: str = ""
-    park: str = ""
-    industry: str = ""
-    qualification: str = ""
-    sort: str = DEFAULT_SORT
-
-
-def enterprises_search(*, user: User, filters: EnterpriseFilters, today: date) -> QuerySet[Enterprise]:
-    """The visible enterprises matching ``filters``, in the requested (indexed) order.
-
-    ``q`` matches a USCC prefix when it is written in USCC characters, otherwise a part of the
-    name; ``industry`` is a prefix of the GB/T 4754 code (``C35`` finds ``C3562``);
-    ``qualification`` keeps enterprises holding that kind on ``today``.
-    """
-    qs = enterprises_visible_to(user)
-    q = filters.q.strip()
-    if q:
-        code = q.upper()
-        if not (len(code) <= 18 and set(code) <= _USCC_CHARS):
-            qs = qs.filter(name__contains=q)
-        elif len(code) >= USCC_ONLY_FROM and any(c.isdigit() for c in code):
-            qs = qs.filter(_uscc_prefix(code))  # clearly a code: the indexed prefix search alone
-        else:
-            qs = qs.filter(_uscc_prefix(code) | Q(name__contains=q))
-    if filters.town:
-        qs = qs.filter(town=filters.town)
-    if filters.park:
-        qs = qs.filter(park=filters.park)
-    if filters.industry:
-        qs = qs.filter(industry_code__startswith=filters.industry.strip().upper())
-    if filters.qualification:
-        # a semi-join (IN), so an enterprise holding two certificates of the kind is listed once
-        held = _qualifications().filter(qualification_valid_on(today), kind=filters.qualification)
-        qs = qs.filter(uscc__in=held.values("enterprise_id"))
-    return qs.order_by(*LIST_SORTS.get(filters.sort, LIST_SORTS[DEFAULT_SORT]))
 
 
 @dataclass
@@ -139,7 +59,7 @@ def enterprise_list_page(
     labels = {c.value: c.label for c in QUALIFICATIONS.field("kind").choices}
     held: dict[str, list[str]] = {}
     rows_q = (
-        _qualifications()
+        qualification_rows()
         .filter(
             qualification_valid_on(today),
             enterprise_id__in=[e.uscc for e in enterprises],
@@ -171,7 +91,7 @@ def pool_summary(*, user: User, today: date, top_towns: int = 10) -> PoolSummary
         .order_by("-n", "town")
         .values_list("town", "n")
     )
-    quals = _qualifications().filter(qualification_valid_on(today), kind__in=SUMMARY_QUALIFICATIONS)
+    quals = qualification_rows().filter(qualification_valid_on(today), kind__in=SUMMARY_QUALIFICATIONS)
     if visible.query.where:  # not the whole district: restrict to the jurisdiction
         quals = quals.filter(enterprise_id__in=visible.values("uscc"))
     held = dict(

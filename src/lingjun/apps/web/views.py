@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lingjun.apps.accounts.models import DISTRICT_EDIT_ROLES, User
 from lingjun.apps.enterprises.models import ImportBatch
 from lingjun.apps.enterprises.selectors import (
+    EnterpriseFilters,
     dossiers_export,
     dossiers_load,
     enterprises_editable_by,
@@ -45,7 +46,6 @@ from lingjun.apps.web.forms import (
     section_initial,
 )
 from lingjun.apps.web.selectors import (
-    EnterpriseFilters,
     enterprise_list_page,
     enterprise_profile,
     pool_summary,

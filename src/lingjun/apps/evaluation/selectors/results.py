@@ -19,12 +19,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.enterprises.models import Enterprise
-from lingjun.apps.enterprises.selectors import enterprises_visible_to
+from lingjun.apps.enterprises.selectors import EnterpriseFilters, enterprises_search, enterprises_visible_to
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.policies import policy_label, policy_library
 from lingjun.apps.evaluation.selectors.runs import run_policies, runs_visible_to
-from lingjun.apps.web.paging import CappedPage, capped_page
-from lingjun.apps.web.selectors import EnterpriseFilters, enterprises_search
+from lingjun.apps.paging import CappedPage, capped_page
 
 #: a (policy, result) with at most this many enterprises is listed through an IN semi-join
 SPARSE_RESULTS = 20_000

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lingjun.apps.enterprises.models import Enterprise
-from lingjun.apps.web.paging import CappedPage, capped_page
+from lingjun.apps.paging import CappedPage, capped_page
 
 
 def _page(
