@@ -11,9 +11,11 @@ into docs/benchmarks.md (section "Import").
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="lingjun-bench-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # the pool's files go with the run
     os.environ["LINGJUN_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lingjun.settings")
     import django

@@ -13,9 +13,11 @@ unmeasured request. Goal: every page within 1 s.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -53,6 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="lingjun-bench-pages-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # the pool's files go with the run
     os.environ["LINGJUN_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lingjun.settings")
     import django
