@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from lingjun.apps.evaluation.models import EvaluationRun
 from lingjun.apps.evaluation.selectors import runs as selectors
-from lingjun.apps.evaluation.selectors.runs import run_counts, run_estimate, runs_visible_to
+from lingjun.apps.evaluation.selectors.runs import run_counts, run_estimate, run_queue_ahead, runs_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,14 @@ def test_the_progress_estimate_is_the_previous_run_on_the_same_engine(three):
         policies=[CHUYING], year=2025, as_of=date(2025, 6, 30), engine="spark"
     )
     assert run_estimate(spark) is None
+
+
+def test_a_run_that_began_since_it_was_read_has_nobody_ahead(three):
+    """Regression: the page read a waiting run, the queue began it, and the count of runs ahead
+    included the run itself (a flaky "1 run ahead" while polling)."""
+    waiting = EvaluationRun.objects.create(
+        policies=[CHUYING], year=2025, as_of=date(2025, 6, 30), worker="host:1"
+    )
+    EvaluationRun.objects.filter(pk=waiting.pk).update(begun_at=timezone.now())
+    assert waiting.begun_at is None  # the page's copy, read before
+    assert run_queue_ahead(waiting) == 0

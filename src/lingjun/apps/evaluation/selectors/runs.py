@@ -165,7 +165,9 @@ def run_queue_ahead(run: EvaluationRun) -> int | None:
     if run.begun_at is not None or run.status != EvaluationRun.Status.RUNNING:
         return None
     same_queue = EvaluationRun.objects.filter(status=EvaluationRun.Status.RUNNING, worker=run.worker)
-    return same_queue.filter(Q(begun_at__isnull=False) | Q(pk__lt=run.pk)).count()
+    # not the run itself: it may have begun since it was read (the page would say "1 ahead")
+    ahead = same_queue.exclude(pk=run.pk).filter(Q(begun_at__isnull=False) | Q(pk__lt=run.pk))
+    return ahead.count()
 
 
 def run_list(*, user: User, limit: int = 20, offset: int = 0) -> tuple[list[RunRow], bool]:
