@@ -26,14 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 60.0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
-    args = parser.parse_args()
-
-    home = Path(tempfile.mkdtemp(prefix="lingjun-bench-"))
+def fresh_pool(prefix: str) -> Path:
+    """A new, empty pool (migrated, with the district's divisions) in a temporary LINGJUN_HOME
+    that is removed when the benchmark ends; Django is set up on it."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
     atexit.register(shutil.rmtree, home, ignore_errors=True)  # the pool's files go with the run
     os.environ["LINGJUN_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lingjun.settings")
@@ -41,15 +37,29 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
-    from lingjun.apps.enterprises.models import AnnualFigure, Enterprise
-    from lingjun.apps.enterprises.services import divisions_seed, enterprises_import_file
-    from lingjun.dossier.demo import generate_dossiers
-    from lingjun.dossier.excel import write_workbook
+    from lingjun.apps.enterprises.services import divisions_seed
 
     call_command("migrate", interactive=False, verbosity=0)
     divisions_seed()
+    return home
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
+    args = parser.parse_args()
+
+    home = fresh_pool("lingjun-bench-")
+    from django.db import connection
+
+    from lingjun.apps.enterprises.models import AnnualFigure, Enterprise
+    from lingjun.apps.enterprises.services import enterprises_import_file
+    from lingjun.dossier.demo import generate_dossiers
+    from lingjun.dossier.excel import write_workbook
+
     year = 2024
     path = home / "district.xlsx"
     t0 = time.perf_counter()

@@ -13,13 +13,10 @@ unmeasured request. Goal: every page within 1 s.
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import platform
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -29,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_import import _record  # noqa: E402
+from bench_import import _record, fresh_pool  # noqa: E402
 
 GOAL_SECONDS = 1.0
 YEAR = 2025
@@ -54,14 +51,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="lingjun-bench-pages-"))
-    atexit.register(shutil.rmtree, home, ignore_errors=True)  # the pool's files go with the run
-    os.environ["LINGJUN_HOME"] = str(home)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lingjun.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    fresh_pool("lingjun-bench-pages-")
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -69,14 +59,12 @@ def main() -> None:
 
     from lingjun.apps.accounts.services import user_create
     from lingjun.apps.enterprises.models import Enterprise
-    from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+    from lingjun.apps.enterprises.services import dossiers_apply
     from lingjun.apps.evaluation.models import EvaluationResult
     from lingjun.apps.evaluation.selectors.policies import policies_in_force
     from lingjun.apps.evaluation.services import evaluation_run
     from lingjun.dossier.demo import generate_dossiers
 
-    call_command("migrate", interactive=False, verbosity=0)
-    divisions_seed()
     t0 = time.perf_counter()
     dossiers = generate_dossiers(n=args.enterprises, seed=args.seed, year=YEAR - 1)
     while chunk := list(islice(dossiers, 20_000)):  # in slices: the whole district at once needs GBs

@@ -257,6 +257,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@gc_paused()
 def build_query(
     tables: Mapping[str, ir.Table],
     policies: Sequence[Policy],
@@ -269,28 +270,6 @@ def build_query(
 ) -> Query:
     """The single query of a run (exposed for tests and the benchmark); ``compile_sql=False``
     builds only the plan (the reference evaluator's use)."""
-    with gc_paused():
-        return _build_query(
-            tables,
-            policies,
-            year=year,
-            as_of=as_of,
-            overrides=overrides,
-            inputs=inputs,
-            compile_sql=compile_sql,
-        )
-
-
-def _build_query(
-    tables: Mapping[str, ir.Table],
-    policies: Sequence[Policy],
-    *,
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None,
-    inputs: Inputs,
-    compile_sql: bool,
-) -> Query:
     check_tables(tables)
     by_policy: dict[str, dict[str, str]] = {p.id: {} for p in policies}
     for key, value in (overrides or {}).items():

@@ -5,7 +5,7 @@ enterprise with ``get_object_or_404`` from :func:`enterprises_visible_to`, runs 
 :func:`runs_visible_to`; anything outside the user's scope is a 404 like a missing page.
 
 A run is evaluated in the background: the form records it (``evaluation_run_start``, which checks
-the parameters with the engine's own errors first), hands its id to :data:`RUNNER` and redirects
+the parameters with the engine's own errors first), hands it to :data:`RUNNER` and redirects
 to the run page, which polls the run's status with htmx until it is done. :data:`RUNNER` queues it
 in this process (one run at a time, :func:`evaluation_run_enqueue`); tests swap it for
 :func:`run_now`.
@@ -71,21 +71,21 @@ RUNS_PER_PAGE = 10
 # ------------------------------------------------------------------------------ background runs
 
 
-def run_in_background(run_pk: int) -> None:
+def run_in_background(run: EvaluationRun) -> None:
     """Queue the run in this process (one at a time, in the order started)."""
-    evaluation_run_enqueue(run=EvaluationRun.objects.get(pk=run_pk))
+    evaluation_run_enqueue(run=run)
 
 
-def run_now(run_pk: int) -> None:
+def run_now(run: EvaluationRun) -> None:
     """Evaluate the run in the request (tests); a failure is recorded on the run."""
     try:
-        evaluation_run_execute(run=EvaluationRun.objects.get(pk=run_pk))
+        evaluation_run_execute(run=run)
     except Exception:
-        logger.exception("evaluation run %s failed", run_pk)
+        logger.exception("evaluation run %s failed", run.pk)
 
 
 #: how an accepted run is executed; tests set it to :func:`run_now`
-RUNNER: Callable[[int], None] = run_in_background
+RUNNER: Callable[[EvaluationRun], None] = run_in_background
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -135,7 +135,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 except (RulesError, ValueError) as exc:
                     form.add_engine_error(exc)
                 else:
-                    RUNNER(run.pk)
+                    RUNNER(run)
                     return redirect("evaluation:run_detail", run_pk=run.pk)
         else:
             year = _int(request.GET.get("year"))
