@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from lingjun.rules.result import Evaluation
 
 FORMATS = ("json", "csv", "xlsx")
-RESULT_LABELS = {"pass": "通过", "fail": "不通过", "unknown": "待补充"}
+RESULT_LABELS = {"pass": "通过", "fail": "不通过", "unknown": "需补充材料"}  # as the web app's Outcome
 
 #: one row per enterprise × policy × criterion (the CSV, and the xlsx sheet 条件明细)
 DETAIL_HEADERS = (

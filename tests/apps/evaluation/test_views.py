@@ -20,11 +20,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from tests.office import sheets_as_read
 
 from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
 from lingjun.apps.evaluation import views
-from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
+from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.policies import policies_in_force
 from lingjun.apps.evaluation.services import evaluation_explain, evaluation_of_pool, evaluation_run
 from lingjun.dossier.demo import generate_dossiers
@@ -381,6 +382,24 @@ def test_the_filtered_results_download_as_excel_and_csv_and_parse_back(run, dist
     words = {r[column] for r in table[1:]}
     assert words <= {"通过", "不通过", "需补充材料"} and len(words) >= 2
     assert client.get(reverse("evaluation:run_export", args=[run.pk, "pdf"])).status_code == 404
+
+
+def test_the_excel_download_opens_in_libreoffice(run, district, staff, tmp_path):
+    response = _client(staff).get(reverse("evaluation:run_export", args=[run.pk, "xlsx"]))
+    path = tmp_path / "评价结果.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    sheets = sheets_as_read(path, tmp_path / "seen")
+    assert set(sheets) == {"评价结果", "评价参数"}
+    header, *rows = sheets["评价结果"]
+    assert header[:2] == ["企业名称", "统一社会信用代码"]
+    assert {r[1] for r in rows} == {d["uscc"] for d in district}
+    column = header.index("天津市雏鹰企业：结果")
+    stored = dict(
+        EvaluationResult.objects.filter(run=run, policy="tianjin.chuying.2021").values_list(
+            "enterprise_id", "result"
+        )
+    )
+    assert {r[1]: r[column] for r in rows} == {u: Outcome(r).label for u, r in stored.items()}
 
 
 # --------------------------------------------------------------------------- explanations
