@@ -1,4 +1,5 @@
-"""Seeded random dossiers for parity tests: messy on purpose (nulls, zeros, edge values, old rows)."""
+"""Seeded random dossiers for parity tests: messy on purpose (nulls, zeros, edge values, old rows,
+list rows with attributes left empty)."""
 
 from __future__ import annotations
 
@@ -89,10 +90,10 @@ def random_dossier(rng: random.Random, i: int, year: int) -> dict[str, Any]:
     d["awards"] = [
         {
             "kind": rng.choice(["st_award", "competition"]),
-            "level": rng.choice(["national", "provincial"]),
+            "level": rng.choice(["national", "provincial", "national", None]),
             "year": rng.choice([None, year - rng.randint(0, 8)]),
             "rank": rng.choice([None, 1, 3, 4]),
-            "prize": rng.choice(schema.PRIZES).value,
+            "prize": _maybe(rng, rng.choice(schema.PRIZES).value),
         }
         for _ in range(rng.choice([0, 0, 0, 1, 2]))
     ]
@@ -100,12 +101,12 @@ def random_dossier(rng: random.Random, i: int, year: int) -> dict[str, Any]:
         {
             "level": rng.choice(schema.STANDARD_LEVELS).value,
             "role": rng.choice(["lead", "participant", None]),
-            "year": year - rng.randint(0, 8),
+            "year": _maybe(rng, year - rng.randint(0, 8), 0.2),
         }
         for _ in range(rng.choice([0, 0, 0, 1]))
     ]
     d["projects"] = [
-        {"level": rng.choice(["national", "provincial"]), "year": year - rng.randint(0, 4)}
+        {"level": rng.choice(["national", "provincial"]), "year": _maybe(rng, year - rng.randint(0, 4), 0.2)}
         for _ in range(rng.choice([0, 0, 0, 1]))
     ]
     d["financing"] = [

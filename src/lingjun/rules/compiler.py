@@ -26,7 +26,16 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from lingjun.rules import expr as E
-from lingjun.rules.facts import REG_MMDD, REG_YEAR, UNIT, AnnualFact, FactSet, InputFact, bind_filters
+from lingjun.rules.facts import (
+    REG_MMDD,
+    REG_YEAR,
+    UNIT,
+    AnnualFact,
+    FactSet,
+    InputFact,
+    bind_filters,
+    open_flag,
+)
 from lingjun.rules.policy import Policy, Scale
 
 #: integers too large for BIGINT (products of two amounts); DuckDB runs them as HUGEINT (see
@@ -255,7 +264,22 @@ class PolicyCompiler:
         return Num(self.annual(node.field, node.offset), None, Fraction(UNIT))
 
     def visit_Count(self, node: E.Count) -> Num:
-        return Num(self.t[self.facts.counts[bind_filters(node, self.params)]])
+        """The count; an uncertain one is unknown while it is open (some row may count)."""
+        bounds = self.count_bounds(node)
+        if bounds is None:
+            return Num(self.t[self.facts.counts[bind_filters(node, self.params)]])
+        surely, is_open = bounds
+        return Num(ibis.ifelse(is_open, ibis.null("int64"), surely))
+
+    def count_bounds(self, node: E.Node) -> tuple[ir.IntegerValue, ir.BooleanValue] | None:
+        """(rows that surely count, whether more may) of an uncertain count; None otherwise."""
+        if not isinstance(node, E.Count):
+            return None
+        fact = bind_filters(node, self.params)
+        where = self.facts.open_bit(fact)
+        if where is None:
+            return None
+        return self.t[self.facts.counts[fact]], open_flag(self.t, where)
 
     def visit_AsOf(self, node: E.AsOf) -> ir.Value:
         return ibis.literal(self.facts.as_of)
@@ -289,7 +313,7 @@ class PolicyCompiler:
 
     def visit_MaxOf(self, node: E.MaxOf) -> Num:
         items = [self.num(i) for i in node.items]
-        if all(i.d is None for i in items):  # e.g. points: greatest over one denominator, unknown if any is
+        if all(i.d is None for i in items):  # e.g. points: greatest over one denominator
             k = items[0].k
             for i in items[1:]:
                 k = _flcm(k, i.k)
@@ -297,7 +321,18 @@ class PolicyCompiler:
             missing = scaled[0].isnull()
             for s in scaled[1:]:
                 missing = missing | s.isnull()
-            return Num(ibis.ifelse(missing, ibis.null("int64"), ibis.greatest(*scaled)), None, k)
+            best = ibis.greatest(*scaled)  # engines skip nulls here: unknown if any is, …
+            top = upper_bound(node, self.params)
+            if top is None or (top * k).denominator != 1:
+                return Num(ibis.ifelse(missing, ibis.null("int64"), best), None, k)
+            # … unless a known alternative already has the most any alternative can have
+            reached = [(s == lit(int(top * k))).fill_null(False) for s in scaled]
+            at_top = reached[0]
+            for r in reached[1:]:
+                at_top = at_top | r
+            return Num(
+                ibis.cases((at_top, lit(int(top * k))), (missing, ibis.null("int64")), else_=best), None, k
+            )
         best = items[0]
         for other in items[1:]:
             na, nb, d, k = common(best, other)
@@ -308,6 +343,8 @@ class PolicyCompiler:
 
     # -- comparisons and logic
     def visit_Cmp(self, node: E.Cmp) -> ir.BooleanValue:
+        if (self.count_bounds(node.left) is None) != (self.count_bounds(node.right) is None):
+            return self.uncertain_count_compare(node)
         left = self.value(node.left)
         right = self.value(node.right)
         if isinstance(left, Root):
@@ -315,6 +352,28 @@ class PolicyCompiler:
         if isinstance(left, Num):
             return compare(node.op, left, right)
         return plain_compare(node.op, left, right)
+
+    def uncertain_count_compare(self, node: E.Cmp) -> ir.BooleanValue:
+        """``count op x`` for an uncertain count: at least the rows that surely count, and any
+        number above when it is open. Decided when every such count decides alike (``>= 1``
+        with a row that surely counts, or with no row that may), unknown otherwise."""
+        op: str = node.op
+        count, other = node.left, node.right
+        if self.count_bounds(count) is None:  # x op count  ⇔  count op' x
+            op, count, other = FLIPPED[op], other, count
+        bounds = self.count_bounds(count)
+        assert bounds is not None
+        surely, is_open = bounds
+        at_lo = compare(op, Num(surely), self.num(other))
+        if op in (">", ">="):  # true at the lowest count: true for every count above
+            return ibis.cases((at_lo, ibis.literal(True)), (is_open, ibis.null("boolean")), else_=at_lo)
+        if op in ("<", "<="):  # false at the lowest count: false for every count above
+            return ibis.cases((~at_lo, ibis.literal(False)), (is_open, ibis.null("boolean")), else_=at_lo)
+        if op == "==":  # open: false once the lowest count is above x, unknown below
+            above = compare(">", Num(surely), self.num(other))
+            return ibis.cases((~is_open, at_lo), (above, ibis.literal(False)), else_=ibis.null("boolean"))
+        above = compare(">", Num(surely), self.num(other))  # "!="
+        return ibis.cases((~is_open, at_lo), (above, ibis.literal(True)), else_=ibis.null("boolean"))
 
     def constant_of(self, node: E.Node) -> Fraction:
         if isinstance(node, E.ParamRef):
@@ -368,14 +427,7 @@ class PolicyCompiler:
                 *[(row == k, ibis.literal(b.band, type="string")) for k, b in enumerate(scale.brackets)],
                 else_=ibis.null("string"),
             )
-        outputs: list[Fraction] = []
-        for b in scale.brackets:
-            if node.fn == "lookup":
-                assert b.value is not None
-                outputs.append(Fraction(b.value))
-            else:
-                assert b.points is not None
-                outputs.append(Fraction(b.points[1] if node.fn == "points_max" else b.points[0]))
+        outputs = scale_outputs(scale, node.fn)
         den = math.lcm(*(f.denominator for f in outputs))
         value = ibis.cases(
             *[(row == k, lit(int(f * den))) for k, f in enumerate(outputs)], else_=ibis.null("int64")
@@ -481,6 +533,42 @@ class PolicyCompiler:
         return Root(
             self.annual(node.field, node.since), self.annual(node.field, node.until), node.until - node.since
         )
+
+
+def scale_outputs(scale: Scale, fn: str) -> list[Fraction]:
+    """A scale's output in each row: its points (``points``/``points_min`` the lower end of a
+    range, ``points_max`` the upper) or its value (``lookup``)."""
+    out: list[Fraction] = []
+    for b in scale.brackets:
+        if fn == "lookup":
+            assert b.value is not None
+            out.append(Fraction(b.value))
+        else:
+            assert b.points is not None
+            out.append(Fraction(b.points[1] if fn == "points_max" else b.points[0]))
+    return out
+
+
+#: ``a op b`` ⇔ ``b FLIPPED[op] a``
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def upper_bound(node: E.Node, params: Mapping[str, Any]) -> Fraction | None:
+    """The most a number can be, when the policy fixes it (a scale's points or values, a constant,
+    the higher of such alternatives); None when it is not bounded. ``max_of`` is known as soon as
+    one alternative reaches the bound, whatever the others (the reference evaluator agrees)."""
+    if (
+        isinstance(node, E.Const)
+        and isinstance(node.value, int | Decimal)
+        and not isinstance(node.value, bool)
+    ):
+        return Fraction(node.value)
+    if isinstance(node, E.ScaleOf) and node.fn not in ("band", "index"):
+        return max(scale_outputs(params[node.scale], node.fn))
+    if isinstance(node, E.MaxOf):
+        bounds = [upper_bound(i, params) for i in node.items]
+        return None if any(b is None for b in bounds) else max(b for b in bounds if b is not None)
+    return None
 
 
 def _root_compare(op: str, r: Root, t: Fraction) -> ir.BooleanValue:

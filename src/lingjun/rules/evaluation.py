@@ -30,6 +30,7 @@ from lingjun.rules.facts import (
     AnnualFact,
     FactSet,
     InputFact,
+    bind_filters,
     build_facts,
     check_tables,
     collect,
@@ -177,8 +178,9 @@ def _input_columns(
 
 
 def _fact_columns(
-    node: E.Node, policy: Policy, year: int, facts: FactSet, seen: set[tuple[str, str]]
+    node: E.Node, plan: PolicyPlan, year: int, facts: FactSet, seen: set[tuple[str, str]]
 ) -> set[str]:
+    policy = plan.policy
     out: set[str] = set()
     for n in E.walk(node):
         if isinstance(n, E.EntField):
@@ -195,13 +197,17 @@ def _fact_columns(
             out.add("registered_on")
         elif isinstance(n, E.InputRef):
             out.add(facts.inputs[InputFact(policy.id, n.name)])
+        elif isinstance(n, E.Count):
+            fact = bind_filters(n, plan.params)
+            if facts.open_bit(fact) is not None:  # an uncertain count: unknown while open
+                out.add(facts.counts[fact])
         elif isinstance(n, E.Ref) and (n.kind, n.name) not in seen:
             seen.add((n.kind, n.name))
             if n.kind == "criterion":
-                out |= _fact_columns(policy.criterion(n.name).test, policy, year, facts, seen)
+                out |= _fact_columns(policy.criterion(n.name).test, plan, year, facts, seen)
             elif n.kind == "metric":
                 m = next(m for m in policy.metrics if m.id == n.name)
-                out |= _fact_columns(m.expr, policy, year, facts, seen)
+                out |= _fact_columns(m.expr, plan, year, facts, seen)
             else:
                 inds = (
                     policy.indicators
@@ -209,7 +215,7 @@ def _fact_columns(
                     else [i for i in policy.indicators if i.id == n.name]
                 )
                 for ind in inds:
-                    out |= _fact_columns(ind.points, policy, year, facts, seen)
+                    out |= _fact_columns(ind.points, plan, year, facts, seen)
     return out
 
 
@@ -302,7 +308,7 @@ def build_query(
         plan.result_column = cols.column(plan.result_column, overall)
         for j, c in enumerate(plan.policy.criteria):
             cp = CriterionPlan(c, cols.column(f"{pre}c{j}", named[("criterion", c.id)]))
-            cp.facts = frozenset(_fact_columns(c.test, plan.policy, year, facts, set()))
+            cp.facts = frozenset(_fact_columns(c.test, plan, year, facts, set()))
             if isinstance(c.test, E.Cmp):
                 cp.op = c.test.op
                 cp.value = cols.store(f"{pre}c{j}_v", comp.value(c.test.left))
@@ -337,6 +343,9 @@ def build_query(
                 total = total + ibis.ifelse(t[col].isnull(), lit(1 << bit), lit(0))
         cols.cols[name] = total
         masks.append((name, chunk))
+    for word, chunk in facts.open_names().items():  # the uncertain counts' bits, as the facts hold them
+        cols.cols[word] = t[word]
+        masks.append((word, chunk))
     final = t.select(**cols.cols)
     sql = chain.sql(final) if backend is not None else ""
     return Query(sql, final.schema().to_pyarrow(), backend, plans, facts, masks)

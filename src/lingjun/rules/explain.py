@@ -30,6 +30,7 @@ _NEGATED = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="
 
 _FIELD_LABELS: dict[str, str] = {f.name: f.label for s in schema.SECTIONS for f in s.fields}
 _FIELD_LABELS["net_assets"] = "净资产"
+_LISTS = {s.key: s for s in schema.LIST_SECTIONS}
 
 
 def exact(value: Any) -> Fraction | None:
@@ -85,7 +86,12 @@ def gap_text(measure: str, op: str, value: Any, threshold: Any, unit: str) -> st
 
 
 def missing_label(name: str) -> str:
-    """``operating_revenue[2024]`` → ``营业收入（2024年）``; ``input.x`` → the input name."""
+    """``operating_revenue[2024]`` → ``营业收入（2024年）``; ``input.x`` → the input name;
+    ``awards:rank,year`` (list rows with one of these attributes empty) → ``奖项（完成单位排名、年度）``."""
+    table, sep, fields = name.partition(":")
+    if sep and table in _LISTS:
+        section = _LISTS[table]
+        return f"{section.sheet}（{'、'.join(section.field(f).label for f in fields.split(','))}）"
     if name.endswith("]") and "[" in name:
         field, year = name[:-1].split("[")
         return f"{_FIELD_LABELS.get(field, field)}（{year}年）"

@@ -5,6 +5,14 @@ one year, a filtered count over a related list, or a policy input. The facts of 
 run are collected once, then built in one vectorised query: annual values pivoted by year with
 filtered aggregates, related lists counted with ``group_by``, everything left-joined onto the
 enterprise table. No Python loop ever runs over enterprises.
+
+A list row whose filter reads an attribute left empty (an award without its rank, a patent not
+marked core or not) may or may not count: such a count is *uncertain*, at least the rows that
+surely count (``n_3``) and open upwards when some row may. Whether it is open is one bit of a
+word the facts table keeps for all uncertain counts (``lj_open0``; :func:`open_flag`), so a
+criterion such as ``count_awards(max_rank=3) >= 1`` is unknown, not failed, when only rows with
+an empty rank could meet it (the data dictionary: a missing value never fails a criterion). One
+word for all, not a column per count: every column of the stacked counts costs an aggregate.
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ UNIT = 10_000
 #: stage (ages and actual periods read them in dozens of criteria)
 REG_YEAR, REG_MMDD = "lj_reg_year", "lj_reg_mmdd"
 _IP_CLASSES = {"I": schema.IP_CLASS_I, "II": schema.IP_CLASS_II}
+#: the words of "some row may count" bits of the uncertain counts: ``lj_open0`` …, 62 bits each
+OPEN, OPEN_BITS = "lj_open", 62
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,21 @@ class FactSet:
             self.counts[fact] = f"n_{len(self.counts)}"
         return self.counts[fact]
 
+    def uncertain(self) -> list[CountFact]:
+        """The counts a row with an empty attribute may join, in a stable order."""
+        return [f for f in self.counts if uncertain_fields(f)]
+
+    def open_bits(self) -> dict[str, tuple[str, int]]:
+        """Count column → where its "some row may count" flag is (word column, bit), for every
+        uncertain count."""
+        return {
+            self.counts[f]: (f"{OPEN}{k // OPEN_BITS}", k % OPEN_BITS) for k, f in enumerate(self.uncertain())
+        }
+
+    def open_bit(self, fact: CountFact) -> tuple[str, int] | None:
+        """(word column, bit) of an uncertain count's flag; None for a certain count."""
+        return self.open_bits().get(self.counts[fact])
+
     def input_column(self, fact: InputFact) -> str:
         if fact not in self.inputs:
             self.inputs[fact] = f"in_{len(self.inputs)}"
@@ -90,6 +115,56 @@ class FactSet:
         out += [(a.column, a.label) for a in sorted(self.annual, key=lambda a: (a.field, a.year))]
         out += [(col, f"input.{f.name}") for f, col in self.inputs.items()]
         return out
+
+    def open_names(self) -> dict[str, list[tuple[str, str]]]:
+        """Per open word, in bit order: (count column, missing-field name) of its uncertain counts,
+        named ``table:field,…`` after the attributes whose emptiness leaves them open. The words
+        are the result's masks of these facts, as they are (the ``miss`` masks hold the others)."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for f in self.uncertain():
+            word, _ = self.open_bits()[self.counts[f]]
+            out.setdefault(word, []).append((self.counts[f], f"{f.table}:{','.join(uncertain_fields(f))}"))
+        return out
+
+
+def open_flag(t: ir.Table, where: tuple[str, int]) -> ir.BooleanValue:
+    """Whether an uncertain count is open (some row may count): its bit of the word column."""
+    column, bit = where
+    return (t[column] & ibis.literal(1 << bit, "int64")) != 0
+
+
+def _year_filtered(table: str, filters: Mapping[str, Any]) -> bool:
+    """Whether a count keeps rows by their year (awards, standards and projects up to the
+    application year always; other lists with ``since``/``until``)."""
+    return table in ("awards", "standards", "projects") or "since" in filters or "until" in filters
+
+
+#: the attribute each filter reads, where it is not the filter's own name (``kind`` …)
+_FILTER_COLUMNS = {
+    ("ip", "ip_class"): "kind",
+    ("awards", "max_rank"): "rank",
+    ("awards", "min_prize"): "prize",
+    ("financing", "min_amount"): "amount",
+    ("financing", "min_daily_avg_balance"): "daily_avg_balance_12m",
+}
+_SECTIONS = {s.key: s for s in schema.LIST_SECTIONS}
+
+
+def uncertain_fields(fact: CountFact) -> tuple[str, ...]:
+    """The attributes a count's filter reads that a row may leave empty (sorted): a row with one of
+    them empty may or may not count. Validity dates are not among them: an empty start or end
+    date means "not limited" (a patent without an expiry date is valid)."""
+    section = _SECTIONS.get(fact.table)
+    if section is None:  # credit events: kind and year always known
+        return ()
+    f = dict(fact.filters)
+    read = {
+        _FILTER_COLUMNS.get((fact.table, key), key) for key in f if key not in ("since", "until", "valid")
+    }
+    if _year_filtered(fact.table, f):
+        read.add("date" if fact.table == "financing" else "year")
+    names = set(section.field_names)
+    return tuple(sorted(c for c in read if c in names and not section.field(c).required))
 
 
 def bind_filters(node: E.Count, params: Mapping[str, Any]) -> CountFact:
@@ -176,7 +251,8 @@ def _valid_on(start: ir.Value, end: ir.Value, on: date) -> ir.BooleanValue:
 
 
 def count_filter(t: ir.Table, fact: CountFact, y: int, on: date) -> ir.BooleanValue:
-    """The row filter of a count, as an Ibis predicate over the list table ``t``."""
+    """The row filter of a count, as an Ibis predicate over the list table ``t``: true for the rows
+    that count, null for those that may (an attribute of :func:`uncertain_fields` empty)."""
     f = dict(fact.filters)
     conds: list[ir.BooleanValue] = []
     for key in ("kind", "level", "role", "acquired_by"):
@@ -205,10 +281,8 @@ def count_filter(t: ir.Table, fact: CountFact, y: int, on: date) -> ir.BooleanVa
         if "min_daily_avg_balance" in f:
             conds.append(units(t.daily_avg_balance_12m) >= int(Decimal(f["min_daily_avg_balance"]) * UNIT))
     if fact.table == "financing":
-        conds += _year_range(t.date.year(), f, y) if ("since" in f or "until" in f) else []
-    elif "year" in t.columns and (
-        "since" in f or "until" in f or fact.table in ("awards", "standards", "projects")
-    ):
+        conds += _year_range(t.date.year(), f, y) if _year_filtered(fact.table, f) else []
+    elif "year" in t.columns and _year_filtered(fact.table, f):
         conds += _year_range(t.year, f, y)
     out: ir.BooleanValue = ibis.literal(True)
     for c in conds:
@@ -240,7 +314,8 @@ def build_facts(
         derived[REG_YEAR] = reg.year().cast("int64")
         derived[REG_MMDD] = (reg.month() * 100 + reg.day()).cast("int64")
     out = ent.select("uscc", *sorted(facts.enterprise), **derived)
-    parts = _fact_parts(tables, facts)
+    flags = strategy == "union"  # Spark, whose Ibis backend has no bit_or: open flags packed after
+    parts = _fact_parts(tables, facts, flags=flags)
     if strategy == "union" and len(parts) > 1:
         columns = {col: agg for _, aggs in parts for col, (_, agg) in aggs.items()}
         types = {col: expr.type() for _, aggs in parts for col, (expr, _) in aggs.items()}
@@ -257,14 +332,17 @@ def build_facts(
         out = _join(out, agg)
     else:
         counted: list[ir.Table] = []
-        for t, aggs in _fact_parts(tables, facts, filtered=True):
+        for t, aggs in _fact_parts(tables, facts, filtered=True, flags=flags):
             agg = t.group_by("uscc").aggregate(**{col: e for col, (e, _) in aggs.items()})
             if all(how == "max" for _, how in aggs.values()):  # the annual values by year
                 out = _join(out, agg)
             else:
                 counted.append(agg)
         out = _join_stacked(out, counted)
-    counts = [col for _, aggs in parts for col, (_, how) in aggs.items() if how == "sum"]
+    if flags:
+        out = _pack_open(out, facts)
+    counts = [col for _, aggs in parts for col, (_, how) in aggs.items() if how in ("sum", "bit_or")]
+    counts += [w for w in sorted({w for w, _ in facts.open_bits().values()}) if w not in counts]
     if counts:
         out = out.mutate(**{col: out[col].coalesce(0).cast("int64") for col in counts})
     if facts.inputs and inputs is not None:
@@ -273,13 +351,15 @@ def build_facts(
 
 
 def _fact_parts(
-    tables: Mapping[str, ir.Table], facts: FactSet, *, filtered: bool = False
+    tables: Mapping[str, ir.Table], facts: FactSet, *, filtered: bool = False, flags: bool = False
 ) -> list[tuple[ir.Table, dict[str, tuple[ir.Value, str]]]]:
-    """Per source table: the fact columns it yields, as (expression, "max" | "sum").
+    """Per source table: the fact columns it yields, as (expression, "max" | "sum" | "bit_or").
 
     With ``filtered`` the expressions are already aggregates (``max(x) FILTER (…)``,
-    ``count(*) FILTER (…)``) for the join strategy; otherwise they are row expressions to be
-    aggregated after the union.
+    ``count(*) FILTER (…)``, the open words as ``bit_or`` of each row's bits) for the join
+    strategy; otherwise they are row expressions to be aggregated after the union, the open flags
+    one column per uncertain count (``flags``; :func:`_pack_open` makes the words: Spark has no
+    ``bit_or`` in Ibis).
     """
     y, on = facts.year, facts.as_of
     parts: list[tuple[ir.Table, dict[str, tuple[ir.Value, str]]]] = []
@@ -306,12 +386,22 @@ def _fact_parts(
     for table_name, items in sorted(by_table.items()):
         t = tables[table_name]
         counts: dict[str, tuple[ir.Value, str]] = {}
+        one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
+        row_bits: dict[str, ir.IntegerValue] = {}  # open word → this row's bits
         for fact, col in items:
             cond = count_filter(t, fact, y, on)
-            if filtered:
-                counts[col] = (t.count(where=cond), "sum")
+            counts[col] = (t.count(where=cond) if filtered else ibis.ifelse(cond, one, zero), "sum")
+            where = facts.open_bit(fact)
+            if where is None:
+                continue
+            if flags:
+                flag = ibis.ifelse(cond.isnull(), one, zero)
+                counts[f"{col}_open"] = (flag.max() if filtered else flag, "max")
             else:
-                counts[col] = (ibis.ifelse(cond, ibis.literal(1, "int64"), ibis.literal(0, "int64")), "sum")
+                bit = ibis.ifelse(cond.isnull(), ibis.literal(1 << where[1], "int64"), zero)
+                row_bits[where[0]] = row_bits[where[0]] + bit if where[0] in row_bits else bit
+        for word, bits in row_bits.items():
+            counts[word] = (bits.bit_or() if filtered else bits, "bit_or")
         parts.append((t, counts))
     return parts
 
@@ -327,7 +417,21 @@ def _join_stacked(left: ir.Table, counts: list[ir.Table]) -> ir.Table:
         for t in counts
     ]
     stacked = ibis.union(*padded, distinct=False)
-    return _join(left, stacked.group_by("uscc").aggregate(**{col: stacked[col].max() for col in types}))
+    return _join(
+        left,
+        stacked.group_by("uscc").aggregate(
+            **{col: stacked[col].bit_or() if col.startswith(OPEN) else stacked[col].max() for col in types}
+        ),
+    )
+
+
+def _pack_open(t: ir.Table, facts: FactSet) -> ir.Table:
+    """The union strategy's per-count open flags (``n_3_open``, 0/1) packed into the open words."""
+    words: dict[str, ir.IntegerValue] = {}
+    for col, (word, bit) in facts.open_bits().items():
+        flag = t[f"{col}_open"].coalesce(0) * ibis.literal(1 << bit, "int64")
+        words[word] = words[word] + flag if word in words else flag
+    return t.mutate(**words).drop(*[f"{col}_open" for col in facts.open_bits()]) if words else t
 
 
 def _join(left: ir.Table, right: ir.Table) -> ir.Table:

@@ -74,7 +74,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _bits(mask_values: list[tuple[int, list[tuple[str, str]]]]) -> dict[str, str]:
+def _bits(mask_values: list[tuple[int | None, list[tuple[str, str]]]]) -> dict[str, str]:
     """fact column → missing-field name for every bit set."""
     out = {}
     for mask, chunk in mask_values:
@@ -92,7 +92,8 @@ def build_records(
     masks = query.mask_columns
     out: list[dict[str, Any]] = []
     for row in rows:
-        missing_cols = _bits([(row[name], chunk) for name, chunk in masks])
+        # .get: a run stored before a mask existed (the uncertain counts' words) has none set
+        missing_cols = _bits([(row.get(name), chunk) for name, chunk in masks])
         for plan in query.plans:
             out.append(_record(plan, row, missing_cols, year, as_of))
     return out

@@ -20,8 +20,9 @@ import pyarrow as pa
 from lingjun.dossier import schema
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
 from lingjun.rules import expr as E
+from lingjun.rules.compiler import FLIPPED, upper_bound
 from lingjun.rules.evaluation import Inputs, PolicyPlan, Query, ValueSpec, build_plan, resolve_policies
-from lingjun.rules.facts import AnnualFact, CountFact, InputFact, bind_filters
+from lingjun.rules.facts import AnnualFact, CountFact, InputFact, bind_filters, uncertain_fields
 from lingjun.rules.policy import Library, Policy, Scale
 from lingjun.rules.records import build_records
 
@@ -47,6 +48,22 @@ def _or(values: Iterable[bool | None]) -> bool | None:
     if any(v is True for v in vals):
         return True
     return None if any(v is None for v in vals) else False
+
+
+def _open_cmp(op: str, surely: Fraction, is_open: bool, x: Any) -> bool | None:
+    """``count op x`` for an uncertain count: ``surely`` or, when open, any number above."""
+    if x is None:
+        return None
+    at_lo = _cmp(op, surely, x)
+    if not is_open:
+        return at_lo
+    if op in (">", ">="):
+        return True if at_lo else None
+    if op in ("<", "<="):
+        return False if not at_lo else None
+    if surely > x:  # == or !=: no count from here up equals x
+        return op == "!="
+    return None
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool | None:
@@ -112,56 +129,61 @@ class _Dossier:
             ]
         return list(self.d.get(table) or ())
 
-    def count(self, fact: CountFact) -> int:
-        return sum(1 for r in self.rows(fact.table) if _matches(r, fact, self.year, self.as_of))
+    def count(self, fact: CountFact) -> tuple[int, int]:
+        """(rows that count, rows that may count: an attribute the filter reads is empty)."""
+        matches = [_matches(r, fact, self.year, self.as_of) for r in self.rows(fact.table)]
+        return sum(1 for m in matches if m is True), sum(1 for m in matches if m is None)
 
 
 def _valid_on(start: date | None, end: date | None, on: date) -> bool:
     return (start is None or start <= on) and (end is None or end >= on)
 
 
-def _matches(r: Mapping[str, Any], fact: CountFact, y: int, on: date) -> bool:
+def _in_set(value: Any, allowed: Sequence[Any]) -> bool | None:
+    return None if value is None else value in allowed
+
+
+def _at_least(value: Any, bound: Any) -> bool | None:
+    return None if value is None else _num(value) >= bound
+
+
+def _matches(r: Mapping[str, Any], fact: CountFact, y: int, on: date) -> bool | None:
+    """Whether row ``r`` counts: true, false, or None when an attribute the filter reads is empty
+    (the row may count), as SQL's three-valued ``AND`` of the engine's row filter."""
     f = dict(fact.filters)
+    conds: list[bool | None] = []
     for key in ("kind", "level", "role", "acquired_by"):
-        if key in f and r.get(key) not in f[key]:
-            return False
+        if key in f:
+            conds.append(_in_set(r.get(key), f[key]))
     if fact.table == "ip":
-        if "ip_class" in f and r.get("kind") not in _IP_CLASSES[f["ip_class"]]:
-            return False
-        if "core" in f and r.get("core") is not f["core"]:
-            return False
+        if "ip_class" in f:
+            conds.append(_in_set(r.get("kind"), _IP_CLASSES[f["ip_class"]]))
+        if "core" in f:
+            conds.append(None if r.get("core") is None else r["core"] is f["core"])
         valid = r.get("valid") is not False and _valid_on(r.get("granted_on"), r.get("expires_on"), on)
-        if valid != f.get("valid", True):
-            return False
+        conds.append(valid == f.get("valid", True))
     elif fact.table == "qualifications":
-        if _valid_on(r.get("issued_on"), r.get("expires_on"), on) != f.get("valid", True):
-            return False
+        conds.append(_valid_on(r.get("issued_on"), r.get("expires_on"), on) == f.get("valid", True))
     elif fact.table == "awards":
-        if "max_rank" in f and (r.get("rank") is None or r["rank"] > f["max_rank"]):
-            return False
-        if (
-            "min_prize" in f
-            and r.get("prize") not in E.PRIZE_ORDER[: E.PRIZE_ORDER.index(f["min_prize"]) + 1]
-        ):
-            return False
+        if "max_rank" in f:
+            conds.append(None if r.get("rank") is None else r["rank"] <= f["max_rank"])
+        if "min_prize" in f:
+            conds.append(_in_set(r.get("prize"), E.PRIZE_ORDER[: E.PRIZE_ORDER.index(f["min_prize"]) + 1]))
     elif fact.table == "financing":
-        amount = r.get("amount")
-        if "min_amount" in f and (amount is None or _num(amount) < f["min_amount"]):
-            return False
-        if "low_risk" in f and r.get("low_risk") is not f["low_risk"]:
-            return False
-        bal = r.get("daily_avg_balance_12m")
-        if "min_daily_avg_balance" in f and (bal is None or _num(bal) < f["min_daily_avg_balance"]):
-            return False
+        if "min_amount" in f:
+            conds.append(_at_least(r.get("amount"), f["min_amount"]))
+        if "low_risk" in f:
+            conds.append(None if r.get("low_risk") is None else r["low_risk"] is f["low_risk"])
+        if "min_daily_avg_balance" in f:
+            conds.append(_at_least(r.get("daily_avg_balance_12m"), f["min_daily_avg_balance"]))
     if fact.table == "financing":
         if "since" in f or "until" in f:
             when = r.get("date")
-            return when is not None and _in_years(when.year, f, y)
-        return True
-    if fact.table in ("awards", "standards", "projects") or "since" in f or "until" in f:
+            conds.append(None if when is None else _in_years(when.year, f, y))
+    elif fact.table in ("awards", "standards", "projects") or "since" in f or "until" in f:
         yr = r.get("year")
-        return yr is not None and _in_years(yr, f, y)
-    return True
+        conds.append(None if yr is None else _in_years(yr, f, y))
+    return _and(conds)
 
 
 def _in_years(yr: int, f: Mapping[str, Any], y: int) -> bool:
@@ -197,8 +219,19 @@ class _Interpreter:
     def v_AnnualAt(self, n: E.AnnualAt) -> Any:
         return self.x.annual_value(n.field, self.x.year + n.offset)
 
-    def v_Count(self, n: E.Count) -> Fraction:
-        return Fraction(self.x.count(bind_filters(n, self.params)))
+    def v_Count(self, n: E.Count) -> Fraction | None:
+        surely, maybe = self.x.count(bind_filters(n, self.params))
+        return Fraction(surely) if maybe == 0 else None
+
+    def count_open(self, node: E.Node) -> tuple[Fraction, bool] | None:
+        """(rows that surely count, whether more may) of an uncertain count node; None otherwise."""
+        if not isinstance(node, E.Count):
+            return None
+        fact = bind_filters(node, self.params)
+        if not uncertain_fields(fact):
+            return None
+        surely, maybe = self.x.count(fact)
+        return Fraction(surely), maybe > 0
 
     def v_AsOf(self, n: E.AsOf) -> date:
         return self.x.as_of
@@ -242,9 +275,19 @@ class _Interpreter:
 
     def v_MaxOf(self, n: E.MaxOf) -> Fraction | None:
         vals = [self.eval(i) for i in n.items]
+        top = upper_bound(n, self.params)
+        if top is not None and top in vals:  # an alternative has the most any can have
+            return top
         return None if any(v is None for v in vals) else max(vals)
 
     def v_Cmp(self, n: E.Cmp) -> bool | None:
+        op: str = n.op
+        left_node, right_node = n.left, n.right
+        if self.count_open(left_node) is None and self.count_open(right_node) is not None:
+            op, left_node, right_node = FLIPPED[op], right_node, left_node  # x op count ⇔ count op' x
+        counted = self.count_open(left_node)
+        if counted is not None and self.count_open(right_node) is None:
+            return _open_cmp(op, *counted, self.eval(right_node))
         left = self.eval(n.left)
         right = self.eval(n.right)
         if isinstance(left, _Root):
@@ -376,6 +419,10 @@ def _fact_value(query: Query, col: str, d: _Dossier) -> Any:
     for f, c in facts.inputs.items():
         if c == col:
             return d.inputs.get(f"{f.policy}.{f.name}", d.inputs.get(f.name))
+    for fact in facts.uncertain():
+        if facts.counts[fact] == col:  # unknown while some row may count
+            surely, maybe = d.count(fact)
+            return None if maybe else surely
     raise KeyError(col)  # pragma: no cover
 
 
