@@ -5,8 +5,8 @@ On DuckDB, for ``--n`` synthetic enterprises (default 1 000 000, from
 
 1. all seven policies in one vectorised run, with the full result columns (``Evaluation.to_arrow``:
    per criterion result/value/threshold, indicators, score, metrics, bands): wall time and peak RSS;
-2. 雏鹰 2021 alone, the engine against a hand-written DuckDB SQL query producing the same columns
-   (results checked equal row by row);
+2. the engine against hand-written DuckDB SQL producing the same cells, checked equal cell by cell:
+   all seven policies (``bench_rules_sql_all.py``) and 雏鹰 2021 alone (``bench_rules_sql.py``);
 3. per-record evaluation of 雏鹰 2021 through zen-engine (``evaluate_batch``) and of all seven
    policies through the plain-Python reference evaluator, on a sample, extrapolated to ``--n``.
 
@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_rules_sql import COLUMNS, chuying_2021_sql  # noqa: E402
+from bench_rules_sql_all import all_policies_sql, compare  # noqa: E402
 from bench_rules_zen import ZenTranslator  # noqa: E402
 from pool_file import write_pool  # noqa: E402
 
@@ -208,7 +209,36 @@ def run(args: argparse.Namespace) -> Results:
     )
     res.add("peak RSS during the repeated runs", gib(peak2))
 
-    # 2. chuying 2021: engine vs hand-written SQL
+    # 2. all seven policies: the engine (evaluate + to_arrow) against a hand-written query of the same
+    # cells, interleaved so that both see the same load; every cell compared
+    sql_all = all_policies_sql(year, as_of)
+
+    def hand_all() -> pa.Table:
+        return con.con.sql(sql_all).fetch_arrow_table()
+
+    engine_all: list[float] = []
+    hand_all_s: list[float] = []
+    for _ in range(3):
+        te, (_, wide, _) = best_of(1, full)
+        th, hand_wide = best_of(1, hand_all)
+        engine_all.append(te)
+        hand_all_s.append(th)
+    diffs = compare(wide, hand_wide)
+    differing = sum(diffs.values())
+    del wide, hand_wide
+    engine_all.sort()
+    hand_all_s.sort()
+    t_all, t_hand_all = engine_all[0], hand_all_s[0]
+    res.add(
+        "all 7 policies: engine (evaluate + to_arrow) vs hand-written DuckDB SQL of the same cells "
+        "(interleaved, 3 runs each)",
+        f"engine best {t_all:.2f} s, median {engine_all[1]:.2f} s; hand-written best {t_hand_all:.2f} s, "
+        f"median {hand_all_s[1]:.2f} s; ratio {t_all / t_hand_all:.2f}× (best), "
+        f"{engine_all[1] / hand_all_s[1]:.2f}× (median); {differing} differing cells out of "
+        f"{len(diffs) * args.n:,}",
+    )
+
+    # 3. chuying 2021 alone: engine vs hand-written SQL
     chuying = lib.get("tianjin.chuying.2021")
     sql = chuying_2021_sql(year, as_of)
 
@@ -246,7 +276,7 @@ def run(args: argparse.Namespace) -> Results:
         f"{mismatches} differing result cells out of {len(COLUMNS) * args.n:,}",
     )
 
-    # 3a. zen-engine, per record, on a sample
+    # 4a. zen-engine, per record, on a sample
     import zen
 
     sample = sample_rows
@@ -269,7 +299,7 @@ def run(args: argparse.Namespace) -> Results:
         f"{t_zen / sample * 1e6:.0f} µs per enterprise on {sample:,}; extrapolated to {args.n:,}: {t_zen / sample * args.n:.0f} s",
     )
 
-    # 3b. plain-Python reference evaluator, all policies, on a sample of dossiers
+    # 4b. plain-Python reference evaluator, all policies, on a sample of dossiers
     rsample = min(args.reference_sample, args.n)
     dossiers = list(generate_dossiers(n=rsample, seed=args.seed, year=year - 1))
     t = time.perf_counter()
@@ -283,18 +313,21 @@ def run(args: argparse.Namespace) -> Results:
     peak = max(mem.peak, peak2)
     goal_time = median <= 3.0
     goal_mem = peak <= 2 * 2**30
-    goal_ratio = t_engine <= 1.5 * t_hand
+    ratio = engine_all[1] / hand_all_s[1]
+    goal_ratio = ratio <= 1.5 and t_engine <= 1.5 * t_hand
     res.notes.append(
         f"Goals: ≤ 3 s — {'met' if goal_time else 'missed'} (median of the repeated runs {median:.2f} s; "
-        f"1st run {times['total']:.2f} s); "
+        f"1st run {times['total']:.2f} s; the hand-written query of the same cells {hand_all_s[1]:.2f} s "
+        f"in the median); "
         f"≤ 2 GiB — {'met' if goal_mem else 'missed'} ({gib(peak)} peak RSS of the whole process); "
-        f"within 1.5× of hand-written SQL — {'met' if goal_ratio else 'missed'} ({t_engine / t_hand:.2f}×)."
+        f"within 1.5× of hand-written SQL — {'met' if goal_ratio else 'missed'} ({ratio:.2f}× for all seven "
+        f"policies in the median, {t_engine / t_hand:.2f}× for 雏鹰 alone)."
     )
     res.notes.append(
-        f"Machine-speed reference: the hand-written 雏鹰 query, which the engine does not touch, took "
-        f"{t_hand:.2f} s in this run; the full run's median is {median / t_hand:.1f}× that. Compare runs "
-        "on different days by this ratio, not by seconds alone, but only on the same kind of CPU (it "
-        "differs between CPU types); compare versions of the engine by `make bench-instructions`."
+        f"Machine-speed reference: the hand-written query of all seven policies, which the engine does "
+        f"not touch, took {hand_all_s[1]:.2f} s in the median of this run; the engine's repeated runs "
+        f"took {median / hand_all_s[1]:.2f}× that. Compare runs on different days by this ratio, not by "
+        "seconds alone; compare versions of the engine by `make bench-instructions`."
     )
     con.disconnect()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -357,8 +390,17 @@ def write_docs(res: Results, args: argparse.Namespace) -> None:
         "2.45, 3.03, 3.03, 2.60 and 2.89 s in eight runs of this benchmark on 2026-12-02 (00:06 to",
         "02:14 UTC, the engine before those two changes; met in five) and 3.05 s at 02:32 (after them),",
         "and the 1st run, which compiles the query in a fresh process, 2.96 to 4.20 s (under 3 s",
-        "once): the goal holds for a typical repeated run and is missed by up to 10 % when the machine",
-        "is loaded, and by the 1st run.",
+        "once). On 2026-12-06 the machine was slower (the hand-written 雏鹰 query 0.66-0.68 s against",
+        "0.52-0.58 s) and the median 3.38 s before and 3.60 s after the uncertain counts below. What",
+        "3 s is worth on this machine shows in the hand-written query of all seven policies, which",
+        "produces the same cells as the engine (every cell compared) the way a developer would write",
+        "it (`bench/bench_rules_sql_all.py`): it took 3.5-3.9 s there, the engine 0.85-0.95× of it.",
+        "The engine is not what misses the goal; on this shared 2-core machine, a run of this size",
+        "takes about 3 s of DuckDB's work however it is written.",
+        "Correctness first: since 2026-12-06 a list row that leaves empty an attribute a count reads",
+        "(an award without its rank …) makes that count uncertain (unknown, never failed, as the",
+        "data dictionary says); one bit per such count in one word (`lj_open0`) costs 5 % of the",
+        "query's instructions (a column per count cost 12 %: each stacked column is an aggregate).",
         "Measured and gained nothing (wall time, or instructions where noted): integer enterprise keys",
         "instead of `uscc`; per-year joins instead of the pivot (with a per-year `group_by`; and",
         "without one, relying on one row per enterprise and year: the facts alone 20 % faster, the",
@@ -380,7 +422,13 @@ def write_docs(res: Results, args: argparse.Namespace) -> None:
         "`preserve_insertion_order = false` (no faster); the annual pivot as one `first({…})` struct",
         "per year (4 filters instead of 22; 4 % slower); the enterprise table as the build side of its",
         "join with the annual pivot (`RIGHT JOIN` and DuckDB's `build_side_probe_side` optimizer",
-        "disabled: 3 % less CPU; not worth disabling an optimizer).",
+        "disabled: 3 % less CPU; not worth disabling an optimizer). On 2026-12-06: criterion results",
+        "returned as int8 codes made in the engine (`COALESCE(CAST(NOT x AS TINYINT), 2)`: +8 %",
+        "instructions, more than the Arrow conversion it saves); `any_value` or `bit_or` instead of",
+        "`max` in the stacked counts (no difference); dense integer keys with DuckDB's perfect hash",
+        "aggregate (`perfect_ht_threshold` 21: the pivot 0.45 -> 0.69 s); glibc's mmap and trim",
+        "thresholds raised with `mallopt` (system time 0.42 -> 0.16 s per run, but 0.2 GiB more peak",
+        "memory, past the memory goal).",
         "",
     ]
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
