@@ -104,8 +104,9 @@ def test_reference_evaluator_agrees(duckdb_records: Records) -> None:
 
 def test_every_criterion_is_covered_at_pass_fail_and_unknown(duckdb_records: Records) -> None:
     """Every criterion of every policy has a case expecting pass, one fail and one unknown; unknown
-    is waived only where it cannot happen (criteria that read only counts of list rows, where a
-    missing row means "none", or only the defaulted independent_legal_person)."""
+    is waived only where it cannot happen (criteria that read only certain counts of list rows,
+    where a missing row means "none" and no attribute the filter reads can be empty, or only the
+    defaulted independent_legal_person)."""
     from datetime import date
 
     from lingjun.rules.reference import evaluate_reference as _ref
