@@ -17,6 +17,7 @@ word for all, not a column per count: every column of the stacked counts costs a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -150,6 +151,7 @@ _FILTER_COLUMNS = {
 _SECTIONS = {s.key: s for s in schema.LIST_SECTIONS}
 
 
+@functools.cache
 def uncertain_fields(fact: CountFact) -> tuple[str, ...]:
     """The attributes a count's filter reads that a row may leave empty (sorted): a row with one of
     them empty may or may not count. Validity dates are not among them: an empty start or end

@@ -97,6 +97,7 @@ class _Dossier:
         self.annual: dict[int, list[Mapping[str, Any]]] = {}
         for row in d.get("annual") or ():
             self.annual.setdefault(row["year"], []).append(row)
+        self._counts: dict[CountFact, tuple[int, int]] = {}
 
     def field(self, name: str) -> Any:
         if name in schema.CREDIT_FIELDS:
@@ -131,8 +132,10 @@ class _Dossier:
 
     def count(self, fact: CountFact) -> tuple[int, int]:
         """(rows that count, rows that may count: an attribute the filter reads is empty)."""
-        matches = [_matches(r, fact, self.year, self.as_of) for r in self.rows(fact.table)]
-        return sum(1 for m in matches if m is True), sum(1 for m in matches if m is None)
+        if fact not in self._counts:
+            matches = [_matches(r, fact, self.year, self.as_of) for r in self.rows(fact.table)]
+            self._counts[fact] = sum(1 for m in matches if m is True), sum(1 for m in matches if m is None)
+        return self._counts[fact]
 
 
 def _valid_on(start: date | None, end: date | None, on: date) -> bool:
@@ -396,34 +399,38 @@ def _put(row: dict[str, Any], spec: ValueSpec | None, value: Any) -> None:
             row[spec.columns[1]] = None if value is None else Fraction(1)
 
 
-def _row(query: Query, d: _Dossier) -> dict[str, Any]:
+def _row(query: Query, d: _Dossier, sources: Mapping[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"uscc": d.d["uscc"]}
     for plan in query.plans:
         _policy_row(row, plan, d)
     for name, chunk in query.mask_columns:
         mask = 0
         for bit, (col, _) in enumerate(chunk):
-            if _fact_value(query, col, d) is None:
+            if _fact_value(sources[col], d) is None:
                 mask |= 1 << bit
         row[name] = mask
     return row
 
 
-def _fact_value(query: Query, col: str, d: _Dossier) -> Any:
+def _fact_sources(query: Query) -> dict[str, Any]:
+    """Fact column → what it holds: an enterprise field's name, an annual, input or count fact."""
     facts = query.facts
-    if col in facts.enterprise:
-        return d.field(col)
-    for a in facts.annual:
-        if a.column == col:
-            return d.annual_value(a.field, a.year)
-    for f, c in facts.inputs.items():
-        if c == col:
-            return d.inputs.get(f"{f.policy}.{f.name}", d.inputs.get(f.name))
-    for fact in facts.uncertain():
-        if facts.counts[fact] == col:  # unknown while some row may count
-            surely, maybe = d.count(fact)
-            return None if maybe else surely
-    raise KeyError(col)  # pragma: no cover
+    out: dict[str, Any] = {col: col for col in facts.enterprise}
+    out |= {a.column: a for a in facts.annual}
+    out |= {col: f for f, col in facts.inputs.items()}
+    out |= {facts.counts[f]: f for f in facts.uncertain()}
+    return out
+
+
+def _fact_value(source: Any, d: _Dossier) -> Any:
+    if isinstance(source, str):
+        return d.field(source)
+    if isinstance(source, AnnualFact):
+        return d.annual_value(source.field, source.year)
+    if isinstance(source, InputFact):
+        return d.inputs.get(f"{source.policy}.{source.name}", d.inputs.get(source.name))
+    surely, maybe = d.count(source)  # an uncertain count: unknown while some row may count
+    return None if maybe else surely
 
 
 def _policy_row(row: dict[str, Any], plan: PolicyPlan, d: _Dossier) -> None:
@@ -488,7 +495,10 @@ def evaluate_reference(
     probe = inputs if isinstance(inputs, pa.Table) else scalar
     query = build_plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=probe)
     ordered = sorted(dossiers, key=lambda d: d["uscc"].encode("utf-8"))  # the engines' order
-    rows = [_row(query, _Dossier(d, year, as_of, {**scalar, **per.get(d["uscc"], {})})) for d in ordered]
+    sources = _fact_sources(query)
+    rows = [
+        _row(query, _Dossier(d, year, as_of, {**scalar, **per.get(d["uscc"], {})}), sources) for d in ordered
+    ]
     return ReferenceEvaluation(rows, query, year, as_of)
 
 
