@@ -12,6 +12,7 @@ import io
 import re
 import time
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import openpyxl
@@ -20,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from tests.factories import build_dossier
 from tests.office import sheets_as_read
 
 from lingjun.apps.enterprises.models import Enterprise
@@ -541,7 +543,7 @@ def test_self_evaluation_shows_gaps_in_the_engines_words_and_agrees_with_the_eng
     # unknowns say what to supply
     tech = next(p for p in result.policies if p.policy == "national.tech_sme.2017")
     sector = next(c for c in tech.criteria if c.id == "sector")
-    assert sector.result == "unknown" and sector.missing == [
+    assert sector.result == "unknown" and [str(m) for m in sector.missing] == [
         "产品（服务）属于国家规定的禁止、限制和淘汰类（须人工确认或专家评定）"
     ]
     assert "请补充：" in html
@@ -568,6 +570,43 @@ def test_an_enterprise_user_self_evaluates_its_own_enterprise(district, make_use
         and reverse("evaluation:self", args=[_pk(own)])
         in client.get(reverse("evaluation:index")).content.decode()
     )
+
+
+def test_missing_fields_of_the_self_evaluation_link_to_where_they_are_filled_in(home, make_user):
+    """An award without its year may count: 雏鹰 says which fields to fill in, and whoever may edit
+    the dossier gets a link to the form that takes them (awards: their own form; last year's
+    revenue: the main form); who may only read gets the words."""
+    divisions_seed()
+    today = timezone.localdate()
+    last = today.year - 1
+    dossier = build_dossier(
+        90,
+        registered_on=date(last - 3, 3, 1),
+        annual=[{"year": last - 1, "operating_revenue": Decimal(500)}],
+        ip=[],
+        qualifications=[],
+        awards=[{"kind": "st_award", "level": "provincial", "rank": 1}],
+        standards=[],
+        projects=[],
+        financing=[],
+    )
+    dossiers_apply(dossiers=[dossier], user=None, source="import")
+    pk = _pk(dossier["uscc"])
+    own = _client(make_user("enterprise", enterprise_uscc=dossier["uscc"]))
+    html = own.get(reverse("evaluation:self", args=[pk])).content.decode()
+    chuying = _section(html, "tianjin.chuying.2021")
+    awards = reverse("web:enterprise_section_edit", args=[pk, "awards"])
+    assert f'<a class="fill" href="{awards}"' in chuying and "奖项（级别、年度）</a>" in chuying
+    revenue = f"营业收入（{last}年）</a>"
+    assert (
+        f'<a class="fill" href="{reverse("web:enterprise_edit", args=[pk])}"' in chuying
+        and revenue in chuying
+    )
+    officer = _client(make_user("town_officer", town="杨村街道"))
+    read_only = _section(
+        officer.get(reverse("evaluation:self", args=[pk])).content.decode(), "tianjin.chuying.2021"
+    )
+    assert "奖项（级别、年度）" in read_only and 'class="fill"' not in read_only
 
 
 # ---------------------------------------------------------------------- the background thread

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 
 from lingjun.apps.accounts.models import User
-from lingjun.apps.enterprises.selectors import enterprises_visible_to
+from lingjun.apps.enterprises.selectors import enterprises_editable_by, enterprises_visible_to
 from lingjun.apps.evaluation.forms import ResultFilterForm, RunForm, SelfEvaluationForm
 from lingjun.apps.evaluation.models import EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.explanations import enterprise_explanation, self_evaluation
@@ -361,4 +361,6 @@ def self_evaluation_view(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     form = SelfEvaluationForm(request.GET or None, today=today)
     result = self_evaluation(enterprise=enterprise, year=form.year_value(), today=today, inputs=form.inputs())
-    return render(request, "evaluation/self.html", {"enterprise": enterprise, "form": form, "result": result})
+    can_edit = enterprises_editable_by(user).filter(pk=pk).exists()  # missing fields link to their forms
+    context = {"enterprise": enterprise, "form": form, "result": result, "can_edit": can_edit}
+    return render(request, "evaluation/self.html", context)

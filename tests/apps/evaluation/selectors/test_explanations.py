@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lingjun.apps.evaluation.selectors.explanations import policy_explanation
+from lingjun.apps.evaluation.selectors.explanations import MissingField, policy_explanation
 
 
 def test_a_record_is_arranged_with_units_thresholds_labels_and_reasons():
@@ -58,8 +58,11 @@ def test_a_record_is_arranged_with_units_thresholds_labels_and_reasons():
     assert "暂用国家高新区瞪羚企业口径 2.5%" in rd.reason and rd.result_label == "不通过"
     assert (integrity.value, integrity.threshold) == ("—", "—")
     # an unknown input that this policy does not declare keeps the engine's label
-    assert integrity.missing == ["营业收入（2024年）", "政策输入 prohibited_sector"]
-    assert view.missing == ["营业收入（2024年）"]
+    assert integrity.missing == [
+        MissingField("营业收入（2024年）", ""),
+        MissingField("政策输入 prohibited_sector", None),
+    ]
+    assert view.missing == [MissingField("营业收入（2024年）", "")]
     assert [(m.label, m.value) for m in view.metrics] == [
         ("近四年研发投入强度", "2.1%"),
         ("近三年营业收入复合增长率", "—"),

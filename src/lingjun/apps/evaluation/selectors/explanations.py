@@ -25,11 +25,26 @@ from lingjun.apps.evaluation.selectors.policies import (
     policy_sort_key,
 )
 from lingjun.apps.evaluation.services import evaluation_explain
+from lingjun.dossier.schema import LIST_SECTIONS
 from lingjun.rules import default_as_of, evaluate_reference
 from lingjun.rules.explain import missing_label, show
 from lingjun.rules.policy import Policy
 
 _SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+_LISTS = {s.key for s in LIST_SECTIONS}
+
+
+@dataclass(frozen=True)
+class MissingField:
+    """A missing field in Chinese, and where the dossier takes it: ``section`` is a list section's
+    key (its own edit page), "" for the basic information and yearly figures (the main edit form),
+    None for what no dossier holds (policy inputs an officer confirms)."""
+
+    text: str
+    section: str | None
+
+    def __str__(self) -> str:  # as text wherever a page joins them
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -41,7 +56,7 @@ class CriterionView:
     threshold: str
     explanation: str
     gap: str
-    missing: list[str]
+    missing: list[MissingField]
     document: str
     article: str
     source: str
@@ -75,7 +90,7 @@ class PolicyExplanation:
     metrics: list[Points] = field(default_factory=list)
     bands: list[Points] = field(default_factory=list)
     criteria: list[CriterionView] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    missing: list[MissingField] = field(default_factory=list)
     provisional: list[Provisional] = field(default_factory=list)
     overrides: list[tuple[str, str]] = field(default_factory=list)
 
@@ -104,11 +119,18 @@ def _threshold_text(op: str | None, threshold: Any, unit: str) -> str:
     return f"{_SYMBOL[op]} {text}" if op in _SYMBOL else text
 
 
-def _missing_text(name: str, policy: Policy | None) -> str:
-    """A missing field in Chinese; a policy input by its own label (e.g. 专家评定的得分)."""
-    if name.startswith("input.") and policy is not None and name[6:] in policy.inputs:
-        return _("%(label)s（须人工确认或专家评定）") % {"label": policy.inputs[name[6:]].label}
-    return missing_label(name)
+def _missing(name: str, policy: Policy | None) -> MissingField:
+    """A missing field of the engine's records (``registered_on``, ``rd_expense[2024]``,
+    ``awards:rank,year``, ``input.x``) in Chinese, a policy input by its own label (e.g.
+    专家评定的得分), with the part of the dossier that takes it."""
+    if name.startswith("input."):
+        if policy is not None and name[6:] in policy.inputs:
+            return MissingField(
+                _("%(label)s（须人工确认或专家评定）") % {"label": policy.inputs[name[6:]].label}, None
+            )
+        return MissingField(missing_label(name), None)
+    table, sep, _fields = name.partition(":")
+    return MissingField(missing_label(name), table if sep and table in _LISTS else "")
 
 
 def _points_range(points: Any) -> str:
@@ -163,7 +185,7 @@ def policy_explanation(record: Mapping[str, Any]) -> PolicyExplanation:
                 threshold=_threshold_text(c.get("op"), c.get("threshold"), unit),
                 explanation=c.get("explanation") or "",
                 gap=c.get("gap") or "",
-                missing=[_missing_text(m, policy) for m in c.get("missing") or ()],
+                missing=[_missing(m, policy) for m in c.get("missing") or ()],
                 document=c.get("document") or "",
                 article=c.get("article") or "",
                 source=c.get("source") or "",
@@ -172,7 +194,7 @@ def policy_explanation(record: Mapping[str, Any]) -> PolicyExplanation:
                 mandatory=bool(c.get("mandatory", True)),
             )
         )
-    out.missing = [_missing_text(m, policy) for m in record.get("missing") or ()]
+    out.missing = [_missing(m, policy) for m in record.get("missing") or ()]
     return out
 
 
