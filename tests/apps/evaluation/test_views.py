@@ -575,7 +575,8 @@ def test_an_enterprise_user_self_evaluates_its_own_enterprise(district, make_use
 def test_missing_fields_of_the_self_evaluation_link_to_where_they_are_filled_in(home, make_user):
     """An award without its year may count: 雏鹰 says which fields to fill in, and whoever may edit
     the dossier gets a link to the form that takes them (awards: their own form; last year's
-    revenue: the main form); who may only read gets the words."""
+    revenue: the main form), in the self-evaluation and in a run's explanation; who may only read
+    gets the words."""
     divisions_seed()
     today = timezone.localdate()
     last = today.year - 1
@@ -607,6 +608,17 @@ def test_missing_fields_of_the_self_evaluation_link_to_where_they_are_filled_in(
         officer.get(reverse("evaluation:self", args=[pk])).content.decode(), "tianjin.chuying.2021"
     )
     assert "奖项（级别、年度）" in read_only and 'class="fill"' not in read_only
+    # the printable explanation of a stored run links the same way
+    run = evaluation_run(
+        policies=["tianjin.chuying.2021"], year=today.year, as_of=default_as_of(today.year, today)
+    )
+    explain = reverse("evaluation:explain", args=[pk, run.pk])
+    staff_page = _section(
+        _client(make_user("district_staff")).get(explain).content.decode(), "tianjin.chuying.2021"
+    )
+    assert f'<a class="fill" href="{awards}"' in staff_page
+    officer_page = _section(officer.get(explain).content.decode(), "tianjin.chuying.2021")
+    assert "奖项（级别、年度）" in officer_page and 'class="fill"' not in officer_page
 
 
 # ---------------------------------------------------------------------- the background thread

@@ -348,7 +348,13 @@ def explain(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     enterprise = get_object_or_404(enterprises_visible_to(user), pk=pk)
     run = get_object_or_404(runs_visible_to(user), pk=run_pk)
     explanation = enterprise_explanation(run=run, enterprise=enterprise)
-    context = {"enterprise": enterprise, "run": run, "x": explanation, "printed": timezone.localtime()}
+    context = {
+        "enterprise": enterprise,
+        "run": run,
+        "x": explanation,
+        "printed": timezone.localtime(),
+        "can_edit": enterprises_editable_by(user).filter(pk=pk).exists(),  # missing fields link to forms
+    }
     return render(request, "evaluation/explain.html", context)
 
 
