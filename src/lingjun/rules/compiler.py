@@ -369,11 +369,9 @@ class PolicyCompiler:
             return ibis.cases((at_lo, ibis.literal(True)), (is_open, ibis.null("boolean")), else_=at_lo)
         if op in ("<", "<="):  # false at the lowest count: false for every count above
             return ibis.cases((~at_lo, ibis.literal(False)), (is_open, ibis.null("boolean")), else_=at_lo)
-        if op == "==":  # open: false once the lowest count is above x, unknown below
-            above = compare(">", Num(surely), self.num(other))
-            return ibis.cases((~is_open, at_lo), (above, ibis.literal(False)), else_=ibis.null("boolean"))
-        above = compare(">", Num(surely), self.num(other))  # "!="
-        return ibis.cases((~is_open, at_lo), (above, ibis.literal(True)), else_=ibis.null("boolean"))
+        # == and !=: once the lowest count is above x, no count from there up equals it
+        above = compare(">", Num(surely), self.num(other))
+        return ibis.cases((~is_open, at_lo), (above, ibis.literal(op == "!=")), else_=ibis.null("boolean"))
 
     def constant_of(self, node: E.Node) -> Fraction:
         if isinstance(node, E.ParamRef):
