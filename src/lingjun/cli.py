@@ -67,8 +67,12 @@ def demo_data(
     """生成确定性的模拟武清区企业档案（演示与测试用）。"""
     from lingjun.dossier.demo import generate_dossiers
 
-    data_year = year or date.today().year - 1
-    dossiers = generate_dossiers(n=enterprises, seed=seed, year=data_year)
+    today = date.today()
+    data_year = year or today.year - 1
+    # this year's tech SME registrations up to today too, when the data year is a past one
+    dossiers = generate_dossiers(
+        n=enterprises, seed=seed, year=data_year, today=today if data_year < today.year else None
+    )
     with console.status(f"正在生成 {enterprises} 家企业的模拟档案…"):
         count = _write_dossiers(dossiers, out)
     console.print(f"已写入 {count} 家企业档案：{out}")
@@ -356,9 +360,10 @@ def demo(
     from lingjun.dossier.demo import generate_dossiers
 
     if not Enterprise.objects.exists():
-        year = _data_year(_today())
+        today = _today()
+        year = _data_year(today)
         with console.status(f"正在载入 {enterprises} 家模拟企业（{year} 年度数据）…"):
-            dossiers = list(generate_dossiers(n=enterprises, seed=seed, year=year))
+            dossiers = list(generate_dossiers(n=enterprises, seed=seed, year=year, today=today))
             dossiers_apply(dossiers=dossiers, user=None, source="import")
         console.print(f"已载入模拟武清区：{len(dossiers)} 家企业。")
     else:

@@ -223,6 +223,34 @@ def test_no_date_after_the_data_year_where_the_schema_forbids_the_future(
     assert one(db, "SELECT count(*) FROM qualifications WHERE expires_on < issued_on") == 0
 
 
+@pytest.mark.parametrize(
+    ("today", "issued"), [(date(YEAR + 1, 2, 1), False), (date(YEAR + 1, 12, 7), True)], ids=["feb", "dec"]
+)
+def test_the_demo_holds_this_years_tech_sme_registrations_issued_by_today(today: date, issued: bool) -> None:
+    """A registration number is valid for its year only: with ``today`` the district holds this
+    year's registrations issued by then (none before March), re-registrations of last year's, and
+    nothing else changes."""
+    plain = generate_tables(n=3000, seed=5, year=YEAR)
+    shown = generate_tables(n=3000, seed=5, year=YEAR, today=today)
+    for name in plain:
+        if name != "qualifications":
+            assert shown[name].equals(plain[name]), name
+    quals = shown["qualifications"]
+    this_year = quals.filter(pc.greater(quals["issued_on"], date(YEAR, 12, 31)))
+    assert set(this_year["kind"].to_pylist()) <= {"tech_sme"}
+    assert (this_year.num_rows > 200) is issued and (this_year.num_rows == 0) is not issued
+    if issued:
+        assert pc.max(this_year["issued_on"]).as_py() <= today
+        assert set(this_year["expires_on"].to_pylist()) == {date(YEAR + 1, 12, 31)}
+        last_year = quals.filter(
+            pc.and_(pc.equal(quals["kind"], "tech_sme"), pc.equal(quals["expires_on"], date(YEAR, 12, 31)))
+        )
+        assert set(this_year["uscc"].to_pylist()) <= set(last_year["uscc"].to_pylist())
+    assert plain["qualifications"].num_rows + this_year.num_rows == quals.num_rows
+    with pytest.raises(ValueError, match="after the data year"):
+        generate_tables(n=1, seed=5, year=YEAR, today=date(YEAR, 12, 31))
+
+
 def test_nothing_happens_before_registration(db: duckdb.DuckDBPyConnection) -> None:
     joins = {
         "annual": "year < year(registered_on)",

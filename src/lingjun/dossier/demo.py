@@ -53,6 +53,7 @@ would give it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -84,20 +85,24 @@ CHUNK = 250_000
 DOSSIER_CHUNK = 50_000
 
 
-def _check(*, n: int, year: int) -> None:
+def _check(*, n: int, year: int, today: date | None = None) -> None:
     if n < 0:
         raise ValueError(f"n must be ≥ 0, not {n}")
     if not 2000 <= year <= 2100:
         raise ValueError(f"year must be a data year between 2000 and 2100, not {year}")
+    if today is not None and today.year <= year:
+        raise ValueError(f"today ({today}) must be after the data year {year}")
 
 
-def _chunk_tables(rng: Rng, *, n: int, offset: int, year: int) -> dict[str, pa.Table]:
+def _chunk_tables(
+    rng: Rng, *, n: int, offset: int, year: int, today: date | None = None
+) -> dict[str, pa.Table]:
     firms, enterprise, annual, credit_events = generate_firms(rng, n=n, offset=offset, year=year)
     return {
         "enterprise": enterprise,
         "annual": annual,
         "ip": ip_table(rng, firms),
-        "qualifications": qualifications_table(rng, firms),
+        "qualifications": qualifications_table(rng, firms, today),
         "awards": awards_table(rng, firms),
         "standards": standards_table(rng, firms),
         "projects": projects_table(rng, firms),
@@ -108,17 +113,20 @@ def _chunk_tables(rng: Rng, *, n: int, offset: int, year: int) -> dict[str, pa.T
     }
 
 
-def generate_tables(*, n: int, seed: int, year: int) -> dict[str, pa.Table]:
+def generate_tables(*, n: int, seed: int, year: int, today: date | None = None) -> dict[str, pa.Table]:
     """The table form (:data:`lingjun.dossier.tables.ARROW_SCHEMAS`) of ``n`` synthetic enterprises.
 
     ``year`` is the last complete data year: annual figures run up to it and no date that must
-    not be in the future is after 31 December of ``year``. Rows of every table are grouped by
-    enterprise, in the order of the ``enterprise`` table.
+    not be in the future is after 31 December of ``year`` — except with ``today`` (a later day,
+    the demo's), which adds the current year's tech SME registrations issued by then (valid for
+    their year only: without them a district shown in the next year would have none). Rows of
+    every table are grouped by enterprise, in the order of the ``enterprise`` table.
     """
-    _check(n=n, year=year)
+    _check(n=n, year=year, today=today)
     rng = Rng(seed)
     chunks = [
-        _chunk_tables(rng, n=min(CHUNK, n - start), offset=start, year=year) for start in range(0, n, CHUNK)
+        _chunk_tables(rng, n=min(CHUNK, n - start), offset=start, year=year, today=today)
+        for start in range(0, n, CHUNK)
     ] or [{name: schema.empty_table() for name, schema in ARROW_SCHEMAS.items()}]
     out = {}
     for name in TABLES:
@@ -127,16 +135,17 @@ def generate_tables(*, n: int, seed: int, year: int) -> dict[str, pa.Table]:
     return out
 
 
-def generate_dossiers(*, n: int, seed: int, year: int) -> Iterator[dict[str, Any]]:
+def generate_dossiers(*, n: int, seed: int, year: int, today: date | None = None) -> Iterator[dict[str, Any]]:
     """The same enterprises as :func:`generate_tables`, as normalised dossiers.
 
     Generated chunk by chunk, so memory stays bounded for large ``n``.
     """
-    _check(n=n, year=year)
+    _check(n=n, year=year, today=today)
     rng = Rng(seed)
     step = DOSSIER_CHUNK
     for start in range(0, n, step):
-        yield from tables_to_dossiers(_chunk_tables(rng, n=min(step, n - start), offset=start, year=year))
+        chunk = _chunk_tables(rng, n=min(step, n - start), offset=start, year=year, today=today)
+        yield from tables_to_dossiers(chunk)
 
 
 def _python_column(column: pa.ChunkedArray | pa.Array) -> list[Any]:

@@ -7,6 +7,8 @@ numbers carry a mod-11 check character in the style of CNIPA application numbers
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -166,7 +168,10 @@ def _issue(rng: Rng, name: str, keys: U64, year: I64, months: tuple[int, int]) -
     return ymd(year, month, day), month, day
 
 
-def qualifications_table(rng: Rng, f: Firms) -> pa.Table:
+def qualifications_table(rng: Rng, f: Firms, today: date | None = None) -> pa.Table:
+    """The qualifications; with ``today`` (a day of ``year + 1``) also this year's tech SME
+    registrations issued by then: a registration number is valid for its year only, so a district
+    shown late in a year holds most of them (the demo), and none before March."""
     keys, year, arch = f.keys, f.year, f.arch
     rows = Rows()
 
@@ -219,13 +224,31 @@ def qualifications_table(rng: Rng, f: Firms) -> pa.Table:
     p_sme = f.by_arch((0.01, 0.65, 0.55, 0.5, 0.0))
     for k, t in enumerate((year - 2, year - 1, year)):
         issued, _, _ = _issue(rng, f"sme{k}", keys, np.full(f.n, t), (3, 8))
+        registered = rng.chance(f"sme{k}", keys, p_sme) & (f.reg_year <= t)
         add(
             3 + k,
             "tech_sme",
-            rng.chance(f"sme{k}", keys, p_sme) & (f.reg_year <= t),
+            registered,
             np.maximum(issued, f.reg_days),
             np.full(f.n, ymd(t, 12, 31)),
             _NATIONAL,
+        )
+    if today is not None and today.year == year + 1:  # this year's, as far as issued by today
+        issued, _, _ = _issue(rng, "sme_now", keys, np.full(f.n, year + 1), (3, 8))
+        renewed = (
+            registered
+            & rng.chance("sme_now", keys, 0.85)
+            & (issued <= ymd(today.year, today.month, today.day))
+        )
+        rows.add(
+            np.flatnonzero(renewed),
+            5,
+            1,  # after last year's registration
+            kind=_Q["tech_sme"],
+            level=_NATIONAL,
+            issued=issued[renewed],
+            expires=ymd(year + 1, 12, 31),
+            has_expiry=True,
         )
 
     # software enterprise (valid 1 year) and software product (5 years) certificates
