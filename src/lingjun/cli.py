@@ -69,9 +69,9 @@ def demo_data(
 
     today = date.today()
     data_year = year or today.year - 1
-    # this year's tech SME registrations up to today too, when the data year is a past one
+    # last year's data: this year's tech SME registrations issued by today too
     dossiers = generate_dossiers(
-        n=enterprises, seed=seed, year=data_year, today=today if data_year < today.year else None
+        n=enterprises, seed=seed, year=data_year, today=today if data_year == today.year - 1 else None
     )
     with console.status(f"正在生成 {enterprises} 家企业的模拟档案…"):
         count = _write_dossiers(dossiers, out)
