@@ -122,8 +122,9 @@ class FactSet:
         named ``table:field,…`` after the attributes whose emptiness leaves them open. The words
         are the result's masks of these facts, as they are (the ``miss`` masks hold the others)."""
         out: dict[str, list[tuple[str, str]]] = {}
+        bits = self.open_bits()
         for f in self.uncertain():
-            word, _ = self.open_bits()[self.counts[f]]
+            word, _ = bits[self.counts[f]]
             out.setdefault(word, []).append((self.counts[f], f"{f.table}:{','.join(uncertain_fields(f))}"))
         return out
 
