@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench_import import _record
 
-from lingjun.dossier.demo import generate_dossiers
+from lingjun.demo import generate_dossiers
 from lingjun.dossier.jsonl import write_jsonl
 
 GOAL_SECONDS = 60.0

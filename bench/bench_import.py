@@ -38,7 +38,7 @@ def fresh_pool(prefix: str) -> Path:
     django.setup()
     from django.core.management import call_command
 
-    from lingjun.apps.enterprises.services import divisions_seed
+    from lingjun.apps.divisions.services import divisions_seed
 
     call_command("migrate", interactive=False, verbosity=0)
     divisions_seed()
@@ -57,7 +57,7 @@ def main() -> None:
 
     from lingjun.apps.enterprises.models import AnnualFigure, Enterprise
     from lingjun.apps.enterprises.services import enterprises_import_file
-    from lingjun.dossier.demo import generate_dossiers
+    from lingjun.demo import generate_dossiers
     from lingjun.dossier.excel import write_workbook
 
     year = 2024

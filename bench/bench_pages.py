@@ -63,7 +63,7 @@ def main() -> None:
     from lingjun.apps.evaluation.models import EvaluationResult
     from lingjun.apps.evaluation.selectors.policies import policies_in_force
     from lingjun.apps.evaluation.services import evaluation_run
-    from lingjun.dossier.demo import generate_dossiers
+    from lingjun.demo import generate_dossiers
 
     t0 = time.perf_counter()
     dossiers = generate_dossiers(n=args.enterprises, seed=args.seed, year=YEAR - 1)
@@ -87,7 +87,7 @@ def main() -> None:
     )
     sample = Enterprise.objects.order_by("uscc")[n // 2]
     owner = user_create(
-        username="bench-firm", password="Zx9!bench-pages", role="enterprise", enterprise_uscc=sample.uscc
+        username="bench-firm", password="Zx9!bench-pages", role="enterprise", enterprise_id=sample.pk
     )
     rare = min(
         ((p, r, c) for p, counts in run.counts.items() for r, c in counts.items() if c > 0),

@@ -1,7 +1,7 @@
 """Benchmark of the rules engine (``make bench``): results go to docs/benchmarks.md, ``## Rules engine``.
 
 On DuckDB, for ``--n`` synthetic enterprises (default 1 000 000, from
-``lingjun.dossier.demo.generate_tables``):
+``lingjun.demo.generate_tables``):
 
 1. all seven policies in one vectorised run, with the full result columns (``Evaluation.to_arrow``:
    per criterion result/value/threshold, indicators, score, metrics, bands): wall time and peak RSS;
@@ -137,13 +137,13 @@ def run(args: argparse.Namespace) -> Results:
     lib = load_library()
     policies = list(lib.policies.values())
 
-    from lingjun.dossier.demo import generate_dossiers, generate_tables
+    from lingjun.demo import generate_dossiers, generate_tables
 
     t = time.perf_counter()
     tables = generate_tables(n=args.n, seed=args.seed, year=year - 1)
     res.add(
         "data",
-        f"{args.n:,} enterprises from lingjun.dossier.demo.generate_tables "
+        f"{args.n:,} enterprises from lingjun.demo.generate_tables "
         f"({sum(t.num_rows for t in tables.values()):,} rows in {len(tables)} tables, "
         f"{gib(sum(t.nbytes for t in tables.values()))} in Arrow), generated in {time.perf_counter() - t:.1f} s",
     )

@@ -736,7 +736,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from pool_file import write_pool
 
-    from lingjun.dossier.demo import generate_tables
+    from lingjun.demo import generate_tables
     from lingjun.rules import connect, evaluate, load_library, tables_in
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

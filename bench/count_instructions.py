@@ -61,7 +61,7 @@ def count(python: str, db: Path, sql: Path) -> int:
 
 def prepare(workdir: Path, n: int, seed: int, year: int, as_of: date) -> tuple[Path, Path]:
     """A DuckDB file with ``n`` synthetic enterprises and the compiled query of all policies."""
-    from lingjun.dossier.demo import generate_tables
+    from lingjun.demo import generate_tables
     from lingjun.rules import connect, load_library, tables_in
     from lingjun.rules.evaluation import build_query
 

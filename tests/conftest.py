@@ -18,7 +18,8 @@ def dossier_factory() -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def pool(db: Any) -> list[str]:
     """Three enterprises: two in 杨村街道 (one also in 武清区开发区), one in 梅厂镇."""
-    from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+    from lingjun.apps.divisions.services import divisions_seed
+    from lingjun.apps.enterprises.services import dossiers_apply
 
     divisions_seed()
     dossiers = [
@@ -37,6 +38,11 @@ def make_user(db: Any) -> Callable[..., Any]:
     counter = iter(range(10_000))
 
     def make(role: str, **kwargs: Any) -> Any:
+        uscc = kwargs.pop("enterprise_uscc", None)
+        if uscc is not None:
+            from lingjun.apps.enterprises.selectors import enterprise_id_by_uscc
+
+            kwargs["enterprise_id"] = enterprise_id_by_uscc(uscc)
         return user_create(
             username=f"u{next(counter)}-{role}", password="Zx9!correct-horse", role=role, **kwargs
         )

@@ -50,7 +50,7 @@ def migrate() -> None:
     _django()
     from django.core.management import call_command
 
-    from lingjun.apps.enterprises.services import divisions_seed
+    from lingjun.apps.divisions.services import divisions_seed
 
     call_command("migrate", interactive=False, verbosity=0)
     added = divisions_seed()
@@ -65,7 +65,7 @@ def demo_data(
     year: Annotated[int | None, typer.Option("--year", help="最近完整数据年度（默认：去年）")] = None,
 ) -> None:
     """生成确定性的模拟武清区企业档案（演示与测试用）。"""
-    from lingjun.dossier.demo import generate_dossiers
+    from lingjun.demo import generate_dossiers
 
     today = date.today()
     data_year = year or today.year - 1
@@ -165,6 +165,7 @@ def createuser(
     from django.core.exceptions import ValidationError
 
     from lingjun.apps.accounts.services import user_create
+    from lingjun.apps.enterprises.selectors import enterprise_id_by_uscc
 
     try:
         user = user_create(
@@ -174,7 +175,7 @@ def createuser(
             full_name=name,
             town=town,
             park=park,
-            enterprise_uscc=enterprise,
+            enterprise_id=enterprise_id_by_uscc(enterprise) if enterprise else None,
             department=department,
         )
     except ValidationError as exc:
@@ -356,8 +357,9 @@ def demo(
     migrate()
     from lingjun.apps.accounts.services import demo_users_ensure
     from lingjun.apps.enterprises.models import Enterprise
+    from lingjun.apps.enterprises.selectors import demo_login_targets
     from lingjun.apps.enterprises.services import dossiers_apply
-    from lingjun.dossier.demo import generate_dossiers
+    from lingjun.demo import generate_dossiers
 
     if not Enterprise.objects.exists():
         today = _today()
@@ -368,7 +370,8 @@ def demo(
         console.print(f"已载入模拟武清区：{len(dossiers)} 家企业。")
     else:
         console.print(f"企业库已有 {Enterprise.objects.count()} 家企业，跳过载入模拟数据。")
-    logins = demo_users_ensure()
+    town, firm = demo_login_targets()
+    logins = demo_users_ensure(town=town, enterprise=firm)
     table = Table("用户名", "密码", "角色", "可见范围", title=f"演示账号（登录 http://{host}:{port}/ ）")
     for login in logins:
         table.add_row(login.username, login.password, login.role_label, login.scope)

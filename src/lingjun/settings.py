@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "lingjun.apps.divisions",
     "lingjun.apps.accounts",
     "lingjun.apps.enterprises",
     "lingjun.apps.evaluation",

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pytest
 from tests.rules.randomdata import random_dossier
 
-from lingjun.dossier.demo import generate_tables
+from lingjun.demo import generate_tables
 from lingjun.dossier.tables import dossiers_to_arrow
 from lingjun.dossier.uscc import make_uscc
 from lingjun.rules import connect

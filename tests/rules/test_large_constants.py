@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from lingjun.dossier.demo import generate_dossiers
+from lingjun.demo import generate_dossiers
 from lingjun.rules import evaluate_dossiers
 
 

@@ -10,10 +10,11 @@ from openpyxl import load_workbook
 from tests.factories import TODAY
 
 from lingjun.apps.accounts.models import Role, User
+from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.models import AnnualFigure, ChangeRecord, Enterprise, ImportBatch
 from lingjun.apps.enterprises.selectors import dossiers_export
-from lingjun.apps.enterprises.services import ImportRefused, divisions_seed, enterprises_import_file
-from lingjun.dossier.demo import generate_dossiers
+from lingjun.apps.enterprises.services import ImportRefused, enterprises_import_file
+from lingjun.demo import generate_dossiers
 from lingjun.dossier.excel import write_workbook
 from lingjun.dossier.jsonl import write_jsonl
 

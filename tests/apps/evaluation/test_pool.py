@@ -54,9 +54,10 @@ django.setup()
 from datetime import date
 from django.core.management import call_command
 from django.db import connection, transaction
-from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.enterprises.services import dossiers_apply
+from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.evaluation.services import evaluation_of_pool
-from lingjun.dossier.demo import generate_dossiers
+from lingjun.demo import generate_dossiers
 
 # 6 000 pages in one transaction: the WAL index outgrows its first 32 KiB region
 FILL = (

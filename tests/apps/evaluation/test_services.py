@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.divisions.services import divisions_seed
+from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.evaluation import services
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
 from lingjun.apps.evaluation.services import (
@@ -26,7 +27,7 @@ from lingjun.apps.evaluation.services import (
     evaluation_runs_interrupted,
     this_worker,
 )
-from lingjun.dossier.demo import generate_dossiers
+from lingjun.demo import generate_dossiers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

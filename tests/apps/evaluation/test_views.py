@@ -24,13 +24,14 @@ from django.utils.html import escape
 from tests.factories import build_dossier
 from tests.office import sheets_as_read
 
+from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.models import Enterprise
-from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.evaluation import views
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.policies import policies_in_force
 from lingjun.apps.evaluation.services import evaluation_explain, evaluation_of_pool, evaluation_run
-from lingjun.dossier.demo import generate_dossiers
+from lingjun.demo import generate_dossiers
 from lingjun.rules import default_as_of
 from lingjun.rules.errors import BAD_OVERRIDE, UNKNOWN_OVERRIDE
 

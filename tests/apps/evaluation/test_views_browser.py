@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
 
-from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.divisions.services import divisions_seed
+from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.evaluation import views
 from lingjun.apps.evaluation.models import EvaluationRun
-from lingjun.dossier.demo import generate_dossiers
+from lingjun.demo import generate_dossiers
 
 pytestmark = pytest.mark.browser
 

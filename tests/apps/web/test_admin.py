@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.accounts.services import TOWN_OFFICER_NEEDS_SCOPE
-from lingjun.apps.enterprises.models import ChangeRecord, Division, Enterprise, ImportBatch
+from lingjun.apps.divisions.models import Division
+from lingjun.apps.enterprises.models import ChangeRecord, Enterprise, ImportBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -76,11 +77,11 @@ def test_import_batch_errors_are_shown(admin_client_):
 def test_division_list_is_editable(pool, admin_client_):
     assert (
         admin_client_.get(
-            reverse("admin:enterprises_division_change", args=[Division.objects.first().pk])
+            reverse("admin:divisions_division_change", args=[Division.objects.first().pk])
         ).status_code
         == 200
     )
-    page = admin_client_.get(reverse("admin:enterprises_division_changelist")).content.decode()
+    page = admin_client_.get(reverse("admin:divisions_division_changelist")).content.decode()
     assert 'name="form-0-active"' in page  # list_editable
 
 

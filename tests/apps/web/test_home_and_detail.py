@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from tests.factories import build_dossier
 
+from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.models import ChangeRecord, Enterprise
-from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.enterprises.services import dossiers_apply
 
 pytestmark = pytest.mark.django_db
 

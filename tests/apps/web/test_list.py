@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from tests.factories import build_dossier, uscc_for
 
+from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.selectors import EnterpriseFilters
-from lingjun.apps.enterprises.services import divisions_seed, dossiers_apply
+from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.web.selectors import enterprise_list_page
 
 pytestmark = pytest.mark.django_db

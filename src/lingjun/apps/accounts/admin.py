@@ -14,7 +14,7 @@ from lingjun.apps.accounts.services import (
     TOWN_OFFICER_NEEDS_SCOPE,
     UNKNOWN_DIVISION,
 )
-from lingjun.apps.enterprises.models import Division
+from lingjun.apps.divisions.selectors import division_exists
 
 admin.site.site_header = "领军平台后台管理"
 admin.site.site_title = "领军平台后台管理"
@@ -32,7 +32,7 @@ def jurisdiction_errors(data: dict[str, Any]) -> list[tuple[str, str]]:
             errors.append(("town", TOWN_OFFICER_NEEDS_SCOPE))
         for name in ("town", "park"):
             value = data.get(name)
-            if value and not Division.objects.filter(name=value).exists():
+            if value and not division_exists(name=value):
                 errors.append((name, UNKNOWN_DIVISION.format(name=value)))
     if role == Role.ENTERPRISE and not data.get("enterprise"):
         errors.append(("enterprise", ENTERPRISE_USER_NEEDS_ENTERPRISE))

@@ -21,7 +21,6 @@ from lingjun.apps.enterprises.models import (
     ROW_MODELS,
     ChangeRecord,
     CreditEvent,
-    Division,
     Enterprise,
     ImportBatch,
 )
@@ -38,15 +37,6 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "verified", "active")
-    list_editable = ("code", "kind", "verified", "active")
-    list_filter = ("kind", "active", "verified")
-    search_fields = ("name", "code")
-    ordering = ("kind", "code", "name")
 
 
 def _inline(model: type[Any]) -> type[admin.TabularInline]:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from lingjun.apps.accounts.models import DISTRICT_EDIT_ROLES, DISTRICT_WIDE_ROLES, Role, User
-from lingjun.apps.enterprises.models import ROW_MODELS, CreditEvent, Division, Enterprise, Qualification
+from lingjun.apps.enterprises.models import ROW_MODELS, CreditEvent, Enterprise, Qualification
 from lingjun.dossier.canonical import canonical_dossier
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
@@ -48,11 +49,6 @@ def enterprises_editable_by(user: User) -> QuerySet[Enterprise]:
     if user.role == Role.ENTERPRISE:
         return enterprises_visible_to(user)
     return Enterprise.objects.none()
-
-
-def town_names() -> list[str]:
-    """Names of the active 镇街 and 园区 (what the ``town`` and ``park`` fields may hold)."""
-    return list(Division.objects.filter(active=True).values_list("name", flat=True))
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
@@ -179,3 +175,21 @@ def enterprises_search(*, user: User, filters: EnterpriseFilters, today: date) -
         held = qualification_rows().filter(qualification_valid_on(today), kind=filters.qualification)
         qs = qs.filter(uscc__in=held.values("enterprise_id"))
     return qs.order_by(*LIST_SORTS.get(filters.sort, LIST_SORTS[DEFAULT_SORT]))
+
+
+UNKNOWN_ENTERPRISE = "企业库中没有统一社会信用代码为“{uscc}”的企业。"
+
+
+def enterprise_id_by_uscc(uscc: str) -> int:
+    """The id of the enterprise with this USCC; ``ValidationError`` naming it when there is none."""
+    found = Enterprise.objects.filter(uscc=uscc).values_list("pk", flat=True).first()
+    if found is None:
+        raise ValidationError(UNKNOWN_ENTERPRISE.format(uscc=uscc), code="enterprise")
+    return found
+
+
+def demo_login_targets() -> tuple[str, tuple[int, str] | None]:
+    """The town of the demo town officer and (id, name) of the demo enterprise user's enterprise."""
+    first = Enterprise.objects.order_by("uscc").values_list("pk", "name").first()
+    town = Enterprise.objects.exclude(town=None).values_list("town", flat=True).first() or "杨村街道"
+    return town, (first[0], first[1]) if first else None

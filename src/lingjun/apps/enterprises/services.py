@@ -16,16 +16,15 @@ from django.db import transaction
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.bulk import insert_rows
+from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.enterprises.models import (
     ROW_MODELS,
     ChangeRecord,
     CreditEvent,
-    Division,
     Enterprise,
     ImportBatch,
 )
-from lingjun.apps.enterprises.selectors import dossiers_load, town_names
-from lingjun.dossier import divisions
+from lingjun.apps.enterprises.selectors import dossiers_load
 from lingjun.dossier.canonical import canonical_dossier, json_safe
 from lingjun.dossier.diff import diff_dossiers
 from lingjun.dossier.errors import DossierError
@@ -167,7 +166,7 @@ def dossiers_apply(
 
 def _parse(*, source: Path | IO[bytes], file_name: str, today: date) -> Any:
     suffix = Path(file_name).suffix.lower()
-    towns = town_names() or None
+    towns = division_names() or None
     if suffix == ".jsonl":
         return read_jsonl(source, today=today, towns=towns)
     if suffix == ".xlsx":
@@ -208,15 +207,3 @@ def enterprises_import_file(
         )
         batch.save(update_fields=["created", "updated", "unchanged"])
     return batch
-
-
-def divisions_seed() -> int:
-    """Load the packaged 镇街/园区 list into the editable table (existing names are kept)."""
-    known = set(Division.objects.values_list("name", flat=True))
-    new = [
-        Division(code=d.code, name=d.name, kind=d.kind, verified=d.verified)
-        for d in (*divisions.towns(), *divisions.parks())
-        if d.name not in known
-    ]
-    Division.objects.bulk_create(new)
-    return len(new)

@@ -21,7 +21,7 @@ from django.core.validators import RegexValidator
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from lingjun.apps.enterprises.models import Division
+from lingjun.apps.divisions.selectors import division_names
 from lingjun.dossier.canonical import json_safe
 from lingjun.dossier.schema import ANNUAL, CREDIT_FIELDS, ENTERPRISE, QUALIFICATIONS, FieldSpec, Section
 from lingjun.dossier.validate import FieldProblem, plain_decimal
@@ -41,7 +41,7 @@ SORT_CHOICES = [
 
 
 def _division_choices(kinds: Iterable[str], empty: str, current: str = "") -> list[tuple[str, str]]:
-    names = list(Division.objects.filter(active=True, kind__in=list(kinds)).values_list("name", flat=True))
+    names = division_names(kinds=kinds)
     if current and current not in names:
         names.append(current)
     return [("", empty), *((n, n) for n in names)]

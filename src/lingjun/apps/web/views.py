@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lingjun.apps.accounts.models import DISTRICT_EDIT_ROLES, User
+from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.enterprises.models import ImportBatch
 from lingjun.apps.enterprises.selectors import (
     EnterpriseFilters,
@@ -29,7 +30,6 @@ from lingjun.apps.enterprises.selectors import (
     dossiers_load,
     enterprises_editable_by,
     enterprises_visible_to,
-    town_names,
 )
 from lingjun.apps.enterprises.services import ImportRefused, dossiers_apply, enterprises_import_file
 from lingjun.apps.web import charts, display
@@ -140,7 +140,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _validate(dossier: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-    return parse_dossier(dossier, today=timezone.localdate(), towns=town_names() or None)
+    return parse_dossier(dossier, today=timezone.localdate(), towns=division_names() or None)
 
 
 @login_required
@@ -325,7 +325,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespon
         return response
     if fmt == "xlsx":
         out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-        write_workbook(dossiers, out, towns=town_names() or None)
+        write_workbook(dossiers, out, towns=division_names() or None)
         out.seek(0)
         return FileResponse(out, as_attachment=True, filename=f"企业档案_{_stamp()}.xlsx", content_type=XLSX)
     raise Http404
@@ -335,7 +335,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespon
 @require_GET
 def transfer_template(request: HttpRequest) -> FileResponse:
     out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-    write_template(out, towns=town_names() or None)
+    write_template(out, towns=division_names() or None)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename="企业档案导入模板.xlsx", content_type=XLSX)
 

@@ -1,7 +1,7 @@
 """Awards, standards, projects, financing, conversions and premises of the synthetic district
-(:mod:`lingjun.dossier.demo`).
+(:mod:`lingjun.demo`).
 
-Rows are drawn per enterprise with counter-based randomness (:mod:`lingjun.dossier.demo_rng`) and
+Rows are drawn per enterprise with counter-based randomness (:mod:`lingjun.demo.rng`) and
 come out grouped by enterprise, in enterprise order. Codes, titles and counterparties are
 synthetic (the bank branch names are generic).
 """
@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lingjun.dossier.demo_model import Firms, L, subjects
-from lingjun.dossier.demo_rng import (
+from lingjun.demo.model import Firms, L, subjects
+from lingjun.demo.rng import (
     Rng,
     Rows,
     between,
@@ -29,7 +29,7 @@ from lingjun.dossier.demo_rng import (
     text_of,
     ymd,
 )
-from lingjun.dossier.demo_words import (
+from lingjun.demo.words import (
     BANKS,
     FUND_SUFFIXES,
     PROJECT_SUFFIXES,

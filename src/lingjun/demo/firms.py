@@ -1,6 +1,6 @@
-"""The enterprises of the synthetic district (:mod:`lingjun.dossier.demo`): identities (USCC,
+"""The enterprises of the synthetic district (:mod:`lingjun.demo`): identities (USCC,
 name), registration, industry, location, listing and credit; the annual figures come from
-:mod:`lingjun.dossier.demo_annual`."""
+:mod:`lingjun.demo.annual`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from lingjun.dossier import divisions
-from lingjun.dossier.demo_annual import annual_table
-from lingjun.dossier.demo_model import (
+from lingjun.demo.annual import annual_table
+from lingjun.demo.model import (
     ABNORMAL,
     AGE_SCALE,
     AGE_SHAPE2,
@@ -26,7 +25,7 @@ from lingjun.dossier.demo_model import (
     S,
     T,
 )
-from lingjun.dossier.demo_rng import (
+from lingjun.demo.rng import (
     I64,
     U64,
     Rng,
@@ -39,7 +38,7 @@ from lingjun.dossier.demo_rng import (
     pick,
     ymd,
 )
-from lingjun.dossier.demo_words import (
+from lingjun.demo.words import (
     FIELDS,
     INDUSTRIES,
     LISTING_CODES,
@@ -51,6 +50,7 @@ from lingjun.dossier.demo_words import (
     TOWN_WEIGHTS,
     TRADE_NAME_CHARS,
 )
+from lingjun.dossier import divisions
 from lingjun.dossier.tables import ARROW_SCHEMAS
 from lingjun.dossier.uscc import CHARSET, WEIGHTS, WUQING_AREA_CODE
 

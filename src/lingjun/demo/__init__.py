@@ -10,11 +10,11 @@ engine something to find, not to mirror the district's statistics.
 
 Design, evaluated for application year ``year + 1``:
 
-* Five archetypes (:mod:`lingjun.dossier.demo_model`) — traditional (≈77 %), small tech (≈14 %),
+* Five archetypes (:mod:`lingjun.demo.model`) — traditional (≈77 %), small tech (≈14 %),
   HNTE-like (≈7.5 %), gazelle-like (≈0.9 %) and leader (≈0.7 %) — set the age, revenue level
   (log-normal), growth, R&D intensity, tech staff share, high-tech revenue share, IP counts,
   qualifications, awards, standards, projects, financing and premises.
-* With a simplified reading of the thresholds (``tests/dossier/test_demo.py``), about 15 % of the
+* With a simplified reading of the thresholds (``tests/demo/test_demo.py``), about 15 % of the
   enterprises qualify as tech SMEs, 6 % as HNTE, 6 % as 雏鹰 (2021 rules) and 0.8 % as 瞪羚
   (provisional parameters); about 19 % have a 3-year R&D intensity of 3 % or more and about
   46 % report no R&D at all.
@@ -39,7 +39,7 @@ as ``decimal128(18, 4)``; the arithmetic behind the numbers is binary floating p
 fine for synthetic data and never reaches a dossier.
 
 Determinism: every random number is a function of ``(seed, stream, enterprise index …)``
-(:mod:`lingjun.dossier.demo_rng`), so the same ``(n, seed, year)`` gives identical tables, and the
+(:mod:`lingjun.demo.rng`), so the same ``(n, seed, year)`` gives identical tables, and the
 first *k* enterprises (with all their rows) are the same for every ``n ≥ k``. USCCs and names are
 bijections of the enterprise index, hence unique (up to 147² + 147³ + 147⁴ ≈ 4.7·10⁸
 enterprises; more raise ``ValueError``).
@@ -61,9 +61,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lingjun.dossier.demo_firms import generate_firms
-from lingjun.dossier.demo_ip import ip_table, qualifications_table
-from lingjun.dossier.demo_lists import (
+from lingjun.demo.firms import generate_firms
+from lingjun.demo.ip import ip_table, qualifications_table
+from lingjun.demo.lists import (
     awards_table,
     conversions_table,
     financing_table,
@@ -71,7 +71,7 @@ from lingjun.dossier.demo_lists import (
     projects_table,
     standards_table,
 )
-from lingjun.dossier.demo_rng import Rng
+from lingjun.demo.rng import Rng
 from lingjun.dossier.schema import CREDIT_EVENTS_TABLE, CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS, TABLES
 from lingjun.dossier.tables import ARROW_SCHEMAS, CREDIT_EVENT_FIELDS
 

@@ -1,6 +1,6 @@
-"""Intellectual property and qualifications of the synthetic district (:mod:`lingjun.dossier.demo`).
+"""Intellectual property and qualifications of the synthetic district (:mod:`lingjun.demo`).
 
-Rows are drawn per enterprise with counter-based randomness (:mod:`lingjun.dossier.demo_rng`) and
+Rows are drawn per enterprise with counter-based randomness (:mod:`lingjun.demo.rng`) and
 come out grouped by enterprise, in enterprise order. Numbers and titles are synthetic (patent
 numbers carry a mod-11 check character in the style of CNIPA application numbers).
 """
@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lingjun.dossier.demo_model import MISS_IP, Firms, H, L, subjects
-from lingjun.dossier.demo_rng import (
+from lingjun.demo.model import MISS_IP, Firms, H, L, subjects
+from lingjun.demo.rng import (
     I64,
     U64,
     Bools,
@@ -32,7 +32,7 @@ from lingjun.dossier.demo_rng import (
     year_of,
     ymd,
 )
-from lingjun.dossier.demo_words import PATENT_SUFFIXES
+from lingjun.demo.words import PATENT_SUFFIXES
 from lingjun.dossier.schema import IP_KINDS, QUALIFICATION_KINDS
 from lingjun.dossier.tables import ARROW_SCHEMAS
 

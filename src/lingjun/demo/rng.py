@@ -1,6 +1,6 @@
 """Counter-based random numbers and Arrow column builders for the synthetic district.
 
-Every random number of :mod:`lingjun.dossier.demo` is a pure function of ``(seed, stream name,
+Every random number of :mod:`lingjun.demo` is a pure function of ``(seed, stream name,
 key)``, where the key is the enterprise's index (or the index combined with a year or row
 number). Nothing depends on how many enterprises are generated, so the first *k* enterprises are
 the same for any ``n ≥ k``, and whole arrays are drawn at once with numpy (no Python loop per

@@ -1,4 +1,4 @@
-"""Annual figures of the synthetic district (:mod:`lingjun.dossier.demo`): revenue paths,
+"""Annual figures of the synthetic district (:mod:`lingjun.demo`): revenue paths,
 R&D, staff, balance sheet, cost, profit and tax for the last five years, and the missing data."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from lingjun.dossier.demo_model import (
+from lingjun.demo.model import (
     ASSET_RATIO,
     GAP_ASSETS,
     GAP_HIGHTECH,
@@ -32,7 +32,7 @@ from lingjun.dossier.demo_model import (
     H,
     L,
 )
-from lingjun.dossier.demo_rng import F64, I64, U64, Bools, Rng, decimal_array, int_array, jan1
+from lingjun.demo.rng import F64, I64, U64, Bools, Rng, decimal_array, int_array, jan1
 from lingjun.dossier.tables import ARROW_SCHEMAS
 
 

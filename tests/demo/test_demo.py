@@ -1,4 +1,4 @@
-"""The synthetic district (lingjun.dossier.demo): shape, determinism, validity and distributions.
+"""The synthetic district (lingjun.demo): shape, determinism, validity and distributions.
 
 The distribution checks evaluate a simplified version of the policy thresholds in SQL (DuckDB):
 good enough to see that every tier has members and near misses, not a reference implementation
@@ -21,9 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from lingjun.dossier import demo, divisions
-from lingjun.dossier.demo import generate_dossiers, generate_tables, tables_to_dossiers
-from lingjun.dossier.demo_words import NAME_WORDS, TRADE_NAME_CHARS
+from lingjun import demo
+from lingjun.demo import generate_dossiers, generate_tables, tables_to_dossiers
+from lingjun.demo.words import NAME_WORDS, TRADE_NAME_CHARS
+from lingjun.dossier import divisions
 from lingjun.dossier.schema import (
     HIGHTECH_FIELDS,
     IP_CLASS_I,

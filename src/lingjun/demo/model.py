@@ -1,4 +1,4 @@
-"""The model of the synthetic district (:mod:`lingjun.dossier.demo`): archetypes, modes, gaps,
+"""The model of the synthetic district (:mod:`lingjun.demo`): archetypes, modes, gaps,
 their parameters, and the enterprise-level state shared by the generators of every table.
 
 Each enterprise gets an *archetype* (traditional, small tech, HNTE-like, gazelle-like, leader), a
@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from lingjun.dossier.demo_rng import F64, I64, U64, Bools, Rng, pick
-from lingjun.dossier.demo_words import NO_FIELD, SUBJECTS
+from lingjun.demo.rng import F64, I64, U64, Bools, Rng, pick
+from lingjun.demo.words import NO_FIELD, SUBJECTS
 
 #: archetypes: traditional firm, small tech firm, HNTE-like, gazelle-like, large leader
 T, S, H, G, L = range(5)

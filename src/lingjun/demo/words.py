@@ -1,4 +1,4 @@
-"""Word lists and category tables of the synthetic district (:mod:`lingjun.dossier.demo`).
+"""Word lists and category tables of the synthetic district (:mod:`lingjun.demo`).
 
 All of it is made up for demonstrations and benchmarks except what is marked otherwise: the
 industry codes and names are from GB/T 4754-2017, the eight fields are those of 《国家重点支持的
