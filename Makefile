@@ -30,10 +30,11 @@ test: install ## Install and run the whole test suite (SQLite; DATABASE_URL for 
 test-postgres: install ## The whole suite against PostgreSQL (PG_URL, default 127.0.0.1:5432)
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff (lint + format check) and mypy
+lint: install ## ruff (lint + format check), mypy and the architecture contracts (import-linter)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install ## Benchmarks (rules engine on 1M enterprises, import of 10k, pages with 100k); results go to docs/benchmarks.md
 	$(BIN)/python bench/bench_rules.py

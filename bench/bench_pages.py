@@ -103,20 +103,24 @@ def main() -> None:
     run_url = reverse("evaluation:run_detail", args=[run.pk])
     pages: list[tuple[str, Client, str]] = [
         ("首页 home (district counts)", as_staff, reverse("web:home")),
-        ("企业库 enterprise list, page 1", as_staff, reverse("web:enterprise_list")),
-        ("enterprise list, page 1000", as_staff, reverse("web:enterprise_list") + "?page=1000"),
-        ("enterprise list, name search", as_staff, reverse("web:enterprise_list") + "?q=科技"),
-        ("enterprise list, USCC prefix", as_staff, reverse("web:enterprise_list") + f"?q={sample.uscc[:10]}"),
+        ("企业库 enterprise list, page 1", as_staff, reverse("enterprises:enterprise_list")),
+        ("enterprise list, page 1000", as_staff, reverse("enterprises:enterprise_list") + "?page=1000"),
+        ("enterprise list, name search", as_staff, reverse("enterprises:enterprise_list") + "?q=科技"),
+        (
+            "enterprise list, USCC prefix",
+            as_staff,
+            reverse("enterprises:enterprise_list") + f"?q={sample.uscc[:10]}",
+        ),
         (
             "enterprise list, holders of a qualification",
             as_staff,
-            reverse("web:enterprise_list") + "?qualification=hnte",
+            reverse("enterprises:enterprise_list") + "?qualification=hnte",
         ),
-        ("enterprise list, town officer", as_officer, reverse("web:enterprise_list")),
+        ("enterprise list, town officer", as_officer, reverse("enterprises:enterprise_list")),
         (
             "enterprise page (dossier, charts, history)",
             as_staff,
-            reverse("web:enterprise_detail", args=[sample.pk]),
+            reverse("enterprises:enterprise_detail", args=[sample.pk]),
         ),
         ("评价 runs and the run form", as_staff, reverse("evaluation:index")),
         ("run page: counts and results, page 1", as_staff, run_url),

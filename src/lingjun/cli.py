@@ -355,10 +355,12 @@ def demo(
 ) -> None:
     """一条命令的演示：建库、载入模拟武清区、创建各角色账号、启动网页服务。"""
     migrate()
+    from lingjun.apps.accounts.models import User
     from lingjun.apps.accounts.services import demo_users_ensure
     from lingjun.apps.enterprises.models import Enterprise
     from lingjun.apps.enterprises.selectors import demo_login_targets
     from lingjun.apps.enterprises.services import dossiers_apply
+    from lingjun.apps.web.shell import demo_populate_all
     from lingjun.demo import generate_dossiers
 
     if not Enterprise.objects.exists():
@@ -372,6 +374,9 @@ def demo(
         console.print(f"企业库已有 {Enterprise.objects.count()} 家企业，跳过载入模拟数据。")
     town, firm = demo_login_targets()
     logins = demo_users_ensure(town=town, enterprise=firm)
+    users = {u.role: u for u in User.objects.filter(username__in=[login.username for login in logins])}
+    for report in demo_populate_all(today=_today(), users=users):
+        console.print(report)
     table = Table("用户名", "密码", "角色", "可见范围", title=f"演示账号（登录 http://{host}:{port}/ ）")
     for login in logins:
         table.add_row(login.username, login.password, login.role_label, login.scope)

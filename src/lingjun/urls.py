@@ -6,5 +6,6 @@ urlpatterns = [
     # set_language: the 中文/English switch in the page footer
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lingjun.apps.web.urls")),
+    path("", include("lingjun.apps.enterprises.urls")),
     path("", include("lingjun.apps.evaluation.urls")),
 ]

@@ -17,9 +17,9 @@ from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.evaluation import services
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
+from lingjun.apps.evaluation.selectors.explanations import evaluation_explain
 from lingjun.apps.evaluation.services import (
     INTERRUPTED,
-    evaluation_explain,
     evaluation_of_pool,
     evaluation_run,
     evaluation_run_enqueue,

@@ -29,8 +29,9 @@ from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.evaluation import views
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome
+from lingjun.apps.evaluation.selectors.explanations import evaluation_explain
 from lingjun.apps.evaluation.selectors.policies import policies_in_force
-from lingjun.apps.evaluation.services import evaluation_explain, evaluation_of_pool, evaluation_run
+from lingjun.apps.evaluation.services import evaluation_of_pool, evaluation_run
 from lingjun.demo import generate_dossiers
 from lingjun.rules import default_as_of
 from lingjun.rules.errors import BAD_OVERRIDE, UNKNOWN_OVERRIDE
@@ -259,12 +260,12 @@ def test_only_the_bureau_and_the_evaluator_start_runs_and_departments_see_nothin
             and page.context["form"] is None
             and "发起评价" not in page.content.decode()
         )
-        assert client.post(url, _form()).status_code == 404
+        assert client.post(url, _form()).status_code == 403  # evaluation.run: not theirs
         assert client.get(reverse("evaluation:run_detail", args=[run.pk])).status_code == 200
     department = _client(make_user("department", department="区工业和信息化局"))
-    assert department.get(url).status_code == 404
-    assert department.get(reverse("evaluation:run_detail", args=[run.pk])).status_code == 404
-    assert department.get(reverse("evaluation:run_export", args=[run.pk, "csv"])).status_code == 404
+    assert department.get(url).status_code == 403
+    assert department.get(reverse("evaluation:run_detail", args=[run.pk])).status_code == 403
+    assert department.get(reverse("evaluation:run_export", args=[run.pk, "csv"])).status_code == 403
     assert 'href="/evaluation/"' not in department.get(reverse("web:home")).content.decode()
     assert EvaluationRun.objects.count() == 1
 
@@ -483,7 +484,7 @@ def test_an_enterprise_user_sees_its_own_explanation_only(run, district, make_us
 def test_the_enterprise_page_links_its_runs_and_explanations(run, district, staff):
     uscc = district[2]["uscc"]
     client = _client(staff)
-    detail = client.get(reverse("web:enterprise_detail", args=[_pk(uscc)])).content.decode()
+    detail = client.get(reverse("enterprises:enterprise_detail", args=[_pk(uscc)])).content.decode()
     history = reverse("evaluation:history", args=[_pk(uscc)])
     assert f'hx-get="{history}"' in detail and 'href="#evaluation"' in detail
     fragment = client.get(history, HTTP_HX_REQUEST="true").content.decode()
@@ -597,11 +598,11 @@ def test_missing_fields_of_the_self_evaluation_link_to_where_they_are_filled_in(
     own = _client(make_user("enterprise", enterprise_uscc=dossier["uscc"]))
     html = own.get(reverse("evaluation:self", args=[pk])).content.decode()
     chuying = _section(html, "tianjin.chuying.2021")
-    awards = reverse("web:enterprise_section_edit", args=[pk, "awards"])
+    awards = reverse("enterprises:enterprise_section_edit", args=[pk, "awards"])
     assert f'<a class="fill" href="{awards}"' in chuying and "奖项（级别、年度）</a>" in chuying
     revenue = f"营业收入（{last}年）</a>"
     assert (
-        f'<a class="fill" href="{reverse("web:enterprise_edit", args=[pk])}"' in chuying
+        f'<a class="fill" href="{reverse("enterprises:enterprise_edit", args=[pk])}"' in chuying
         and revenue in chuying
     )
     officer = _client(make_user("town_officer", town="杨村街道"))

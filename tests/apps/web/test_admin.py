@@ -39,7 +39,7 @@ def test_enterprise_search(pool, admin_client_):
 def test_enterprise_data_is_read_only_and_links_to_the_web_edit_page(pool, pks, admin_client_):
     url = reverse("admin:enterprises_enterprise_change", args=[pks[0]])
     page = admin_client_.get(url).content.decode()
-    assert reverse("web:enterprise_edit", args=[pks[0]]) in page
+    assert reverse("enterprises:enterprise_edit", args=[pks[0]]) in page
     assert "ZL2020123456.7" in page and "智能传感器研发" in page  # inline sections shown
     assert 'name="name"' not in page  # no editable input
     before = ChangeRecord.objects.count()

@@ -55,10 +55,10 @@ def test_htmx_is_vendored_with_its_licence():
 def test_rendered_pages_load_nothing_remote(pool, pks, staff_client: Client):
     for url in (
         reverse("web:home"),
-        reverse("web:enterprise_list"),
-        reverse("web:enterprise_detail", args=[pks[0]]),
-        reverse("web:enterprise_edit", args=[pks[0]]),
-        reverse("web:transfer"),
+        reverse("enterprises:enterprise_list"),
+        reverse("enterprises:enterprise_detail", args=[pks[0]]),
+        reverse("enterprises:enterprise_edit", args=[pks[0]]),
+        reverse("enterprises:transfer"),
         reverse("web:login"),
     ):
         page = staff_client.get(url).content.decode()

@@ -72,8 +72,8 @@ class EnterpriseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def web_pages(self, obj: Enterprise) -> SafeString:
         return format_html(
             '<a href="{}">查看档案</a> · <a href="{}">编辑档案（经校验并记入变更记录）</a>',
-            reverse("web:enterprise_detail", args=[obj.pk]),
-            reverse("web:enterprise_edit", args=[obj.pk]),
+            reverse("enterprises:enterprise_detail", args=[obj.pk]),
+            reverse("enterprises:enterprise_edit", args=[obj.pk]),
         )
 
 

@@ -227,3 +227,53 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uscc} {self.label}"
+
+
+class ChangeRequest(models.Model):
+    """变更申请: an enterprise user's change of a field it may not change itself (its 镇街/园区, credit
+    flags, qualifications issued by an authority), waiting for an officer's decision.
+
+    ``field`` is ``enterprise.<name>`` or a list section's key (``qualifications``, the whole list);
+    ``old`` and ``new`` are the values as JSON (dates as ISO text, amounts as text).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已同意"
+        REJECTED = "rejected", "已驳回"
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="change_requests", verbose_name="企业"
+    )
+    field = models.CharField("字段", max_length=64)
+    label = models.CharField("字段名称", max_length=120)
+    old = models.JSONField("原值", null=True, blank=True)
+    new = models.JSONField("申请值", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="申请人",
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    note = models.CharField("审核意见", max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = "变更申请"
+        verbose_name_plural = "变更申请"
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.label}（{self.get_status_display()}）"

@@ -12,14 +12,18 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.accounts.permissions import field_is_restricted, restricted_fields
 from lingjun.apps.bulk import insert_rows
 from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.enterprises.models import (
     ROW_MODELS,
     ChangeRecord,
+    ChangeRequest,
     CreditEvent,
     Enterprise,
     ImportBatch,
@@ -32,6 +36,7 @@ from lingjun.dossier.excel import read_workbook
 from lingjun.dossier.jsonl import read_jsonl
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
+from lingjun.dossier.validate import parse_dossier
 
 _BATCH = 2000
 _BASE_FIELDS = tuple(f.name for f in ENTERPRISE.fields if f.type != "int_list")
@@ -207,3 +212,173 @@ def enterprises_import_file(
         )
         batch.save(update_fields=["created", "updated", "unchanged"])
     return batch
+
+
+# ----------------------------------------------------------------------- restricted fields
+
+REQUEST_NOT_PENDING = "该变更申请已于 {at} 由 {who} 处理（{status}），不能再次审核。"
+REQUEST_INVALID = "按申请值修改后档案不能通过校验：{problems}。请驳回，由企业更正后重新提交。"
+
+
+@dataclass
+class EditResult:
+    """What an edit did: the changes applied, and the changes that went to an officer as requests."""
+
+    applied: ApplyResult
+    requested: list[ChangeRequest] = field(default_factory=list)
+
+
+def _restricted_parts(dossier: Mapping[str, Any], restricted: frozenset[str]) -> dict[str, Any]:
+    """The restricted values of a canonical dossier, by ``enterprise.<field>`` or section key."""
+    credit = dossier.get("credit") or {}
+    parts: dict[str, Any] = {}
+    for spec in ENTERPRISE.fields:
+        if field_is_restricted(restricted, "enterprise", spec.name):
+            parts[f"enterprise.{spec.name}"] = (credit if spec.name in CREDIT_FIELDS else dossier).get(
+                spec.name
+            )
+    for section in LIST_SECTIONS:
+        if field_is_restricted(restricted, section.key, "*"):
+            parts[section.key] = list(dossier.get(section.key) or [])
+    return parts
+
+
+def _with_part(dossier: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """``dossier`` with one restricted part set to ``value`` (``None``/empty removes it)."""
+    out = dict(dossier)
+    section, _dot, name = key.partition(".")
+    if section == "enterprise":
+        target = dict(out.get("credit") or {}) if name in CREDIT_FIELDS else out
+        if value is None:
+            target.pop(name, None)
+        else:
+            target[name] = value
+        if name in CREDIT_FIELDS:
+            out["credit"] = target
+    elif value:
+        out[key] = value
+    else:
+        out.pop(key, None)
+    return out
+
+
+def _part_label(key: str) -> str:
+    section, _dot, name = key.partition(".")
+    if section == "enterprise":
+        return ENTERPRISE.field(name).label
+    return next(s.label for s in LIST_SECTIONS if s.key == key)
+
+
+@transaction.atomic
+def dossier_edit_submit(*, dossier: Mapping[str, Any], user: User, source: str) -> EditResult:
+    """Save a validated dossier edited by ``user``; the fields the permission matrix keeps from
+    ``user`` (:func:`lingjun.apps.accounts.permissions.restricted_fields`) are not changed but
+    become change requests (变更申请) for an officer to approve or reject.
+    """
+    restricted = restricted_fields(user)
+    if not restricted:
+        return EditResult(dossiers_apply(dossiers=[dossier], user=user, source=source))
+    uscc = dossier["uscc"]
+    current = dossiers_load(usccs=[uscc]).get(uscc)
+    edited = canonical_dossier(dossier)
+    if current is None:  # an enterprise user cannot create enterprises; nothing to keep
+        return EditResult(dossiers_apply(dossiers=[dossier], user=user, source=source))
+    before, after = _restricted_parts(current, restricted), _restricted_parts(edited, restricted)
+    kept = edited
+    requested = []
+    enterprise = Enterprise.objects.get(uscc=uscc)
+    for key, new in after.items():
+        old = before[key]
+        if new == old:
+            continue
+        kept = _with_part(kept, key, old)
+        # one open request per field: a newer one replaces the older
+        ChangeRequest.objects.filter(
+            enterprise=enterprise, field=key, status=ChangeRequest.Status.PENDING
+        ).delete()
+        requested.append(
+            ChangeRequest.objects.create(
+                enterprise=enterprise,
+                field=key,
+                label=_part_label(key),
+                old=json_safe(old),
+                new=json_safe(new),
+                requested_by=user,
+            )
+        )
+    return EditResult(dossiers_apply(dossiers=[kept], user=user, source=source), requested)
+
+
+@transaction.atomic
+def change_request_decide(
+    *, request_id: int, user: User, approve: bool, note: str = "", today: date
+) -> ChangeRequest:
+    """Approve (apply the requested value, recorded as the officer's change) or reject a pending
+    change request. The request row is locked, so two officers deciding at once decide once."""
+    request = (
+        ChangeRequest.objects.select_for_update()
+        .select_related("enterprise", "decided_by")
+        .get(pk=request_id)
+    )
+    if request.status != ChangeRequest.Status.PENDING:
+        who = request.decided_by.get_full_name() or request.decided_by.username if request.decided_by else "—"
+        raise ValidationError(
+            REQUEST_NOT_PENDING.format(
+                at=request.decided_at.strftime("%Y-%m-%d %H:%M") if request.decided_at else "—",
+                who=who,
+                status=request.get_status_display(),
+            ),
+            code="not_pending",
+        )
+    if approve:
+        uscc = request.enterprise.uscc
+        current = dossiers_load(usccs=[uscc])[uscc]
+        changed, problems = parse_dossier(
+            json_safe(_with_part(current, request.field, request.new)),
+            today=today,
+            towns=division_names() or None,
+        )
+        if problems:
+            raise ValidationError(
+                REQUEST_INVALID.format(problems="；".join(p.message for p in problems[:5])), code="invalid"
+            )
+        dossiers_apply(dossiers=[changed], user=user, source=ChangeRecord.Source.FORM)
+    request.status = ChangeRequest.Status.APPROVED if approve else ChangeRequest.Status.REJECTED
+    request.decided_by, request.decided_at, request.note = user, timezone.now(), note[:500]
+    request.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return request
+
+
+def demo_change_requests(*, today: date, users: Mapping[str, User]) -> str:
+    """Demo district: the enterprise user's change requests, one in each state (once)."""
+    firm, staff = users.get("enterprise"), users.get("district_staff")
+    if firm is None or staff is None or firm.enterprise_id is None or ChangeRequest.objects.exists():
+        return ""
+    uscc = Enterprise.objects.get(pk=firm.enterprise_id).uscc
+    current = dossiers_load(usccs=[uscc])[uscc]
+    parks = [p for p in division_names(kinds=["park"]) if p != current.get("park")]
+    towns = [t for t in division_names(kinds=["street", "town"]) if t != current.get("town")]
+    credit = current.get("credit") or {}
+    approved = dossier_edit_submit(dossier={**current, "park": parks[0]}, user=firm, source="form").requested
+    change_request_decide(
+        request_id=approved[0].pk, user=staff, approve=True, note="已核实园区入驻协议", today=today
+    )
+    rejected = dossier_edit_submit(
+        dossier={
+            **current,
+            "park": parks[0],
+            "credit": {**credit, "abnormal_operation": not credit.get("abnormal_operation")},
+        },
+        user=firm,
+        source="form",
+    ).requested
+    change_request_decide(
+        request_id=rejected[0].pk,
+        user=staff,
+        approve=False,
+        note="与国家企业信用信息公示系统不符",
+        today=today,
+    )
+    current = dossiers_load(usccs=[uscc])[uscc]
+    dossier_edit_submit(dossier={**current, "town": towns[0]}, user=firm, source="form")
+    return "变更申请：已同意 1 条、已驳回 1 条、待审核 1 条。"

@@ -15,12 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -35,9 +33,9 @@ from lingjun.apps.evaluation.pool import (
     sqlite_snapshot,
 )
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
+from lingjun.apps.evaluation.storage import runs_dir
 from lingjun.rules.engines import connect, register_tables
 from lingjun.rules.evaluation import build_plan, evaluate, resolve_policies
-from lingjun.rules.records import build_records
 from lingjun.rules.result import Evaluation
 
 logger = logging.getLogger(__name__)
@@ -48,12 +46,6 @@ POSTGRES_ENGINE_NEEDS_POSTGRES_POOL = "PostgreSQL 引擎需要企业库本身在
 INTERRUPTED = (
     "评价中断：执行本批次的网页服务进程在评价完成前已停止（重启或退出），结果没有保存。请重新发起评价。"
 )
-
-
-def runs_dir() -> Path:
-    path = Path(settings.LINGJUN_HOME) / "runs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _pool_tables(engine: str, stack: ExitStack) -> tuple[Any, dict[str, Any]]:
@@ -294,22 +286,3 @@ def evaluation_run(
         user=user,
     )
     return evaluation_run_execute(run=run)
-
-
-def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]:
-    """The full records (criteria, values, thresholds, citations) of one enterprise in a run.
-
-    Reads the enterprise's row of the run's Parquet file and rebuilds the records with the plan
-    compiled from the run's own parameters.
-    """
-    table = pq.read_table(runs_dir() / run.result_file, filters=[("uscc", "=", uscc)])
-    if table.num_rows == 0:
-        return []
-    query = build_plan(
-        resolve_policies(run.policies, run.year, run.as_of),
-        year=run.year,
-        as_of=run.as_of,
-        overrides=run.overrides,
-        inputs=run.inputs or None,
-    )
-    return build_records(table.to_pylist(), query, run.year, run.as_of)

@@ -20,16 +20,15 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.accounts.permissions import request_user, requires
 from lingjun.apps.enterprises.selectors import enterprises_editable_by, enterprises_visible_to
 from lingjun.apps.evaluation.forms import ResultFilterForm, RunForm, SelfEvaluationForm
 from lingjun.apps.evaluation.models import EvaluationRun, Outcome
@@ -46,7 +45,6 @@ from lingjun.apps.evaluation.selectors.results import (
 )
 from lingjun.apps.evaluation.selectors.runs import (
     can_start_runs,
-    can_view_evaluation,
     run_counts,
     run_estimate,
     run_list,
@@ -92,11 +90,7 @@ RUNNER: Callable[[EvaluationRun], None] = run_in_background
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    if not can_view_evaluation(user):
-        raise Http404
-    return user
+    return request_user(request)  # @requires checked the action of the permission matrix
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -119,8 +113,7 @@ def _attachment(response: HttpResponse | StreamingHttpResponse | FileResponse, f
 # ------------------------------------------------------------------------------------ run list
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get="evaluation.view", post="evaluation.run")
 def index(request: HttpRequest) -> HttpResponse:
     """评价批次 list, and the form that starts a run (district bureau and evaluator only)."""
     user = _user(request)
@@ -140,8 +133,6 @@ def index(request: HttpRequest) -> HttpResponse:
         else:
             year = _int(request.GET.get("year"))
             form = RunForm(initial={"year": year} if year else None, today=today)
-    elif request.method == "POST":
-        raise Http404
     page = max(1, _int(request.GET.get("page"), 1))
     rows, has_more = run_list(user=user, limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE)
     context = {
@@ -154,8 +145,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/index.html", context)
 
 
-@login_required
-@require_GET
+@requires("evaluation.view")
 def run_counts_fragment(request: HttpRequest, run_pk: int) -> HttpResponse:
     """The counts of one run over the user's jurisdiction (loaded lazily by the run list)."""
     user = _user(request)
@@ -187,8 +177,7 @@ def _filters(
     return form, filters, data.get("page") or 1
 
 
-@login_required
-@require_GET
+@requires("evaluation.view")
 def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     """评价结果 of one run: parameters, counts per policy and result, the filtered results."""
     user = _user(request)
@@ -212,8 +201,7 @@ def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     return render(request, "evaluation/run_detail.html", context)
 
 
-@login_required
-@require_GET
+@requires("evaluation.view")
 def run_status(request: HttpRequest, run_pk: int) -> HttpResponse:
     """Progress of a running run (polled by htmx); once it is over, the page reloads itself."""
     user = _user(request)
@@ -275,8 +263,7 @@ def _csv_lines(header: list[str], values: Iterable[list[Any]]) -> Iterator[bytes
         yield buffer.getvalue().encode("utf-8")
 
 
-@login_required
-@require_GET
+@requires("evaluation.view")
 def run_export(
     request: HttpRequest, run_pk: int, fmt: str
 ) -> HttpResponse | StreamingHttpResponse | FileResponse:
@@ -328,8 +315,7 @@ def _run_parameters(run: EvaluationRun) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------------------ one enterprise
 
 
-@login_required
-@require_GET
+@requires("evaluation.view")
 def enterprise_runs_view(request: HttpRequest, pk: int) -> HttpResponse:
     """评价结果 of one enterprise: the newest runs that include it (a section of its page)."""
     user = _user(request)
@@ -340,8 +326,7 @@ def enterprise_runs_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/enterprise_runs.html", context)
 
 
-@login_required
-@require_GET
+@requires("evaluation.view")
 def explain(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """The printable explanation of one enterprise in one run (评价说明)."""
     user = _user(request)
@@ -358,8 +343,7 @@ def explain(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     return render(request, "evaluation/explain.html", context)
 
 
-@login_required
-@require_GET
+@requires("evaluation.self")
 def self_evaluation_view(request: HttpRequest, pk: int) -> HttpResponse:
     """企业自评: every policy in force for a year, computed live for this enterprise (not stored)."""
     user = _user(request)

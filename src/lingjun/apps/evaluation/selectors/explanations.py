@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
 from lingjun.apps.enterprises.models import Enterprise
@@ -24,11 +25,13 @@ from lingjun.apps.evaluation.selectors.policies import (
     policy_provisional,
     policy_sort_key,
 )
-from lingjun.apps.evaluation.services import evaluation_explain
+from lingjun.apps.evaluation.storage import runs_dir
 from lingjun.dossier.schema import LIST_SECTIONS
 from lingjun.rules import default_as_of, evaluate_reference
+from lingjun.rules.evaluation import build_plan, resolve_policies
 from lingjun.rules.explain import missing_label, show
 from lingjun.rules.policy import Policy
+from lingjun.rules.records import build_records
 
 _SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 _LISTS = {s.key for s in LIST_SECTIONS}
@@ -272,3 +275,22 @@ def self_evaluation(
     out.policies = sorted((policy_explanation(r) for r in records), key=lambda p: policy_sort_key(p.policy))
     out.seconds = time.perf_counter() - started
     return out
+
+
+def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]:
+    """The full records (criteria, values, thresholds, citations) of one enterprise in a run.
+
+    Reads the enterprise's row of the run's Parquet file and rebuilds the records with the plan
+    compiled from the run's own parameters.
+    """
+    table = pq.read_table(runs_dir() / run.result_file, filters=[("uscc", "=", uscc)])
+    if table.num_rows == 0:
+        return []
+    query = build_plan(
+        resolve_policies(run.policies, run.year, run.as_of),
+        year=run.year,
+        as_of=run.as_of,
+        overrides=run.overrides,
+        inputs=run.inputs or None,
+    )
+    return build_records(table.to_pylist(), query, run.year, run.as_of)

@@ -13,25 +13,23 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from lingjun.apps.accounts.models import DISTRICT_WIDE_ROLES, Role, User
+from lingjun.apps.accounts.permissions import can
 from lingjun.apps.enterprises.selectors import enterprises_visible_to
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.policies import input_texts, policy_label, policy_sort_key
 
-#: roles that may start evaluation runs (the district bureau and the third-party evaluator)
-RUN_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF, Role.EVALUATOR})
 #: a jurisdiction up to this size is counted through the (run, uscc) index with a list of codes
 SMALL_SCOPE = 2_000
 
 
 def can_view_evaluation(user: User) -> bool:
-    """Everybody with a jurisdiction; department liaisons have none here."""
-    return bool(
-        user.is_authenticated and user.is_active and (user.is_superuser or user.role != Role.DEPARTMENT)
-    )
+    """Whether ``user`` may open evaluation results (permission matrix: ``evaluation.view``)."""
+    return can(user, "evaluation.view")
 
 
 def can_start_runs(user: User) -> bool:
-    return bool(user.is_active and (user.is_superuser or user.role in RUN_ROLES))
+    """Whether ``user`` may start runs (permission matrix: ``evaluation.run``)."""
+    return can(user, "evaluation.run")
 
 
 def _district_wide(user: User) -> bool:

@@ -1,4 +1,4 @@
-"""Template helpers of the web pages."""
+"""Template helpers of every page (the shell's): scope, the permission matrix, small filters."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from lingjun.apps.accounts import permissions
 from lingjun.apps.accounts.models import DISTRICT_WIDE_ROLES, Role
-from lingjun.apps.web.display import change_value_text
 
 register = template.Library()
 
@@ -39,15 +39,23 @@ def user_scope(user: Any) -> str:
     return ""
 
 
+@register.simple_tag(takes_context=True)
+def render_section(context: template.Context, section: Any) -> str:
+    """A home page section (:class:`lingjun.apps.web.shell.RenderedSection`) with its own context."""
+    assert context.template is not None
+    with context.push(**section.context):
+        return context.template.engine.get_template(section.template).render(context)
+
+
+@register.simple_tag
+def can(user: Any, action: str) -> bool:
+    """``{% can user "enterprise.import" as allowed %}``: the permission matrix in templates."""
+    return permissions.can(user, action)
+
+
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if mapping is not None else None
-
-
-@register.filter
-def change_value(value: Any, path: str) -> str:
-    """Old/new value of a change record, with Chinese labels and units."""
-    return change_value_text(value, path)
 
 
 @register.filter

@@ -78,7 +78,7 @@ def test_home_shows_labels_and_links(qualified, staff_client):
 
 
 def test_enterprise_page_shows_every_section_with_labels(pool, pks, staff_client):
-    page = staff_client.get(reverse("web:enterprise_detail", args=[pks[0]])).content.decode()
+    page = staff_client.get(reverse("enterprises:enterprise_detail", args=[pks[0]])).content.decode()
     for heading in (
         "基本信息",
         "信用情况",
@@ -124,7 +124,7 @@ def test_unknown_values_are_shown_as_not_filed_never_as_zero(db, staff_client):
     dossier["annual"][1]["operating_revenue"] = None  # 2023 revenue unknown
     dossiers_apply(dossiers=[dossier], user=None, source="import")
     pk = Enterprise.objects.get().pk
-    response = staff_client.get(reverse("web:enterprise_detail", args=[pk]))
+    response = staff_client.get(reverse("enterprises:enterprise_detail", args=[pk]))
     page = response.content.decode()
     revenue_row = page[page.index("营业收入（万元）</th>") :].split("</tr>")[0]
     assert "—（未填报）" in revenue_row and ">0<" not in revenue_row
@@ -143,7 +143,7 @@ def test_yearly_chart_is_inline_svg_with_a_mark_for_unknown_values(db, staff_cli
     dossier["annual"][0]["rd_expense"] = None
     dossiers_apply(dossiers=[dossier], user=None, source="import")
     page = staff_client.get(
-        reverse("web:enterprise_detail", args=[Enterprise.objects.get().pk])
+        reverse("enterprises:enterprise_detail", args=[Enterprise.objects.get().pk])
     ).content.decode()
     money = page[page.index('data-chart="money"') :].split("</figure>")[0]
     assert "<svg" in money and "营业收入与研发费用（万元）" in money
@@ -163,7 +163,7 @@ def test_change_history_is_listed_and_paginated(pool, pks, staff, staff_client):
             dossiers=[build_dossier(1, name=f"天津改名科技有限公司{i}")], user=staff, source="form"
         )
     assert ChangeRecord.objects.filter(uscc=uscc).count() == 26
-    url = reverse("web:enterprise_detail", args=[pks[0]])
+    url = reverse("enterprises:enterprise_detail", args=[pks[0]])
     first = staff_client.get(url)
     changes = first.context["changes"]
     assert changes.paginator.num_pages == 2 and len(changes.object_list) == 20
@@ -181,7 +181,7 @@ def test_change_values_use_labels(pool, pks, staff, staff_client):
     changed = build_dossier(1, hightech_field="新材料")
     changed["annual"][2]["rd_expense"] = Decimal("250")
     dossiers_apply(dossiers=[changed], user=staff, source="form")
-    page = staff_client.get(reverse("web:enterprise_detail", args=[pks[0]])).content.decode()
+    page = staff_client.get(reverse("enterprises:enterprise_detail", args=[pks[0]])).content.decode()
     history = page[page.index('id="change-history"') :]
     assert "2024年 研发费用" in history and "210.4" in history and "250" in history
     assert "新材料" in history and "高新技术领域" in history

@@ -1,8 +1,8 @@
-"""Reads behind the web pages, each scoped by the user's jurisdiction: the enterprise list's
-page, the home page's counts and the enterprise page.
+"""Reads behind the enterprise pages, each scoped by the user's jurisdiction: the enterprise
+list's page, the home page's section and the enterprise page.
 
 Every query of enterprises starts from :func:`enterprises_visible_to`, and the search itself
-(:func:`lingjun.apps.enterprises.selectors.enterprises_search`) lives with the pool's other reads,
+(:func:`lingjun.apps.enterprises.selectors.pool.enterprises_search`) lives with the pool's other reads,
 where the evaluation pages use it too (and the API will).
 
 Speed with 100 000 enterprises (``bench/bench_pages.py``): the list never counts over a join (the
@@ -21,8 +21,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.accounts.permissions import can
 from lingjun.apps.enterprises.models import ChangeRecord, Enterprise
-from lingjun.apps.enterprises.selectors import (
+from lingjun.apps.enterprises.selectors.pool import (
     EnterpriseFilters,
     dossiers_load,
     enterprises_search,
@@ -107,6 +108,13 @@ def pool_summary(*, user: User, today: date, top_towns: int = 10) -> PoolSummary
         towns_total=sum(1 for t, _ in towns if t),
         qualifications=[(k, kind_spec.choice_label(k), held.get(k, 0)) for k in SUMMARY_QUALIFICATIONS],
     )
+
+
+def home_context(*, user: User, today: date) -> dict[str, Any] | None:
+    """The enterprise pool's section of the home page (``None`` for users who may not see it)."""
+    if not can(user, "enterprise.view"):
+        return None
+    return {"summary": pool_summary(user=user, today=today), "can_import": can(user, "enterprise.import")}
 
 
 @dataclass

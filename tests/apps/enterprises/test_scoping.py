@@ -3,7 +3,7 @@ town officer sees only their town — over every URL of the project that takes a
 
 The URLs are not listed by hand: the test walks the project's URL resolver and collects every
 named pattern under ``enterprises/`` with an enterprise ``pk`` kwarg (the convention stated in
-``lingjun/apps/web/urls.py``), so a URL added later, by any app, is checked automatically.
+``lingjun/apps/enterprises/urls.py``), so a URL added later, by any app, is checked automatically.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from lingjun.apps.accounts.permissions import can
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,7 @@ def _sample_run_pk() -> int:
 #: callable is called once per walk, e.g. to create the record the kwarg names)
 SAMPLE_KWARGS: dict[str, Any] = {"section": "ip", "run_pk": _sample_run_pk}
 #: URLs that change a dossier: only the district bureau and the enterprise itself may open them
-EDIT_URL_NAMES = {"web:enterprise_edit", "web:enterprise_section_edit"}
+EDIT_URL_NAMES = {"enterprises:enterprise_edit", "enterprises:enterprise_section_edit"}
 #: namespaces whose pages are not enterprise pages of the web app (the Django admin checks is_staff)
 SKIPPED_NAMESPACES = {"admin"}
 
@@ -71,7 +73,7 @@ def enterprise_urls() -> list[tuple[str, dict[str, Any]]]:
 
 def test_the_walk_finds_every_known_enterprise_url():
     names = {name for name, _extra in enterprise_urls()}
-    assert {"web:enterprise_detail", "web:enterprise_export", *EDIT_URL_NAMES} <= names
+    assert {"enterprises:enterprise_detail", "enterprises:enterprise_export", *EDIT_URL_NAMES} <= names
 
 
 def _status(client: Any, name: str, extra: dict[str, Any], pk: int, method: str = "get") -> int:
@@ -79,19 +81,50 @@ def _status(client: Any, name: str, extra: dict[str, Any], pk: int, method: str 
     return getattr(client, method)(url).status_code
 
 
+def _action(name: str, method: str = "GET") -> str:
+    view = resolve_view(name)
+    return view.permission_actions[method]
+
+
+def resolve_view(name: str) -> Any:
+    pattern = next(p for p in _patterns() if p[0] == name)
+    return pattern[1]
+
+
+def _patterns() -> list[tuple[str, Any]]:
+    found = []
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                found.append((f"{namespace}:{p.name}" if namespace else p.name, p.callback))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
 def _check(client: Any, pks: list[int], visible: set[int], editable: set[int]) -> list[str]:
-    """Every enterprise URL for every pool enterprise; returns the mismatches."""
+    """Every enterprise URL for every pool enterprise; returns the mismatches.
+
+    In scope: 200. Out of scope: 404, as if the enterprise did not exist. A role the permission
+    matrix gives no scope at all for the page's action: 403 (it is refused whatever the enterprise).
+    """
     wrong = []
+    user = client.session_user
     for name, extra in enterprise_urls():
         for i, pk in enumerate(pks):
             allowed = i in (editable if name in EDIT_URL_NAMES else visible)
+            refused = not can(user, _action(name))
+            expected = 200 if allowed else 403 if refused else 404
             status = _status(client, name, extra, pk)
-            if allowed and status != 200 or not allowed and status != 404:
-                wrong.append(f"{name} enterprise #{i}: GET {status}, expected {200 if allowed else 404}")
+            if status != expected:
+                wrong.append(f"{name} enterprise #{i}: GET {status}, expected {expected}")
             if name in EDIT_URL_NAMES and not allowed:
                 post = _status(client, name, extra, pk, "post")
-                if post != 404:
-                    wrong.append(f"{name} enterprise #{i}: POST {post}, expected 404")
+                if post != expected:
+                    wrong.append(f"{name} enterprise #{i}: POST {post}, expected {expected}")
     return wrong
 
 
@@ -111,13 +144,17 @@ def _check(client: Any, pks: list[int], visible: set[int], editable: set[int]) -
 def test_each_role_reaches_exactly_its_jurisdiction(
     pool, pks, make_user, client_as, role, extra, visible, editable
 ):
-    client = client_as(make_user(role, **extra))
+    user = make_user(role, **extra)
+    client = client_as(user)
+    client.session_user = user
     assert _check(client, pks, visible, editable) == []
 
 
 def test_an_enterprise_user_gets_404_for_other_enterprises(pool, pks, make_user, client_as):
     for own in range(3):
-        client = client_as(make_user("enterprise", enterprise_uscc=pool[own]))
+        user = make_user("enterprise", enterprise_uscc=pool[own])
+        client = client_as(user)
+        client.session_user = user
         assert _check(client, pks, {own}, {own}) == []
 
 
@@ -128,8 +165,8 @@ def test_a_missing_enterprise_is_the_same_404(pool, pks, staff_client):
 
 def test_forbidden_and_missing_pages_look_the_same(pool, pks, make_user, client_as):
     client = client_as(make_user("enterprise", enterprise_uscc=pool[0]))
-    forbidden = client.get(reverse("web:enterprise_detail", args=[pks[2]]))
-    missing = client.get(reverse("web:enterprise_detail", args=[max(pks) + 1000]))
+    forbidden = client.get(reverse("enterprises:enterprise_detail", args=[pks[2]]))
+    missing = client.get(reverse("enterprises:enterprise_detail", args=[max(pks) + 1000]))
     assert forbidden.status_code == missing.status_code == 404
 
     def page(response: Any) -> str:  # the CSRF token of the logout form differs on every render
@@ -142,7 +179,7 @@ def test_forbidden_and_missing_pages_look_the_same(pool, pks, make_user, client_
 
 def test_town_officer_list_and_export_hold_only_their_town(pool, make_user, client_as):
     client = client_as(make_user("town_officer", town="梅厂镇"))
-    page = client.get(reverse("web:enterprise_list")).content.decode()
+    page = client.get(reverse("enterprises:enterprise_list")).content.decode()
     assert pool[2] in page and pool[0] not in page and pool[1] not in page
-    body = b"".join(client.get(reverse("web:export", args=["jsonl"])).streaming_content).decode()
+    body = b"".join(client.get(reverse("enterprises:export", args=["jsonl"])).streaming_content).decode()
     assert pool[2] in body and pool[0] not in body and pool[1] not in body

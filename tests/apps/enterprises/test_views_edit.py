@@ -44,7 +44,7 @@ def snapshot(uscc: str) -> tuple[dict[str, Any], int]:
 
 @pytest.fixture
 def edit_url(pks: list[int]) -> str:
-    return reverse("web:enterprise_edit", args=[pks[0]])
+    return reverse("enterprises:enterprise_edit", args=[pks[0]])
 
 
 def test_edit_page_shows_the_current_values(pool, edit_url, staff_client):
@@ -63,7 +63,9 @@ def test_saving_records_the_change_history(pool, edit_url, staff, staff_client, 
     data["name"] = "天津新名称科技有限公司"
     data[f"annual-{year_index(response, 2024)}-operating_revenue"] = "3300"
     saved = staff_client.post(edit_url, data)
-    assert saved.status_code == 302 and saved["Location"] == reverse("web:enterprise_detail", args=[pks[0]])
+    assert saved.status_code == 302 and saved["Location"] == reverse(
+        "enterprises:enterprise_detail", args=[pks[0]]
+    )
     assert Enterprise.objects.get(pk=pks[0]).name == "天津新名称科技有限公司"  # type: ignore[attr-defined]
     assert AnnualFigure.objects.get(enterprise_id=pool[0], year=2024).operating_revenue == Decimal("3300")
     records = {r.path: r for r in ChangeRecord.objects.filter(source="form")}
@@ -176,7 +178,7 @@ def test_a_concurrent_change_is_not_overwritten(pool, edit_url, staff_client, ma
 def test_enterprise_user_edits_its_own_dossier(pool, pks, make_user, client_as):
     user = make_user("enterprise", enterprise_uscc=pool[1])
     client = client_as(user)
-    url = reverse("web:enterprise_edit", args=[pks[1]])
+    url = reverse("enterprises:enterprise_edit", args=[pks[1]])
     data = form_data(client.get(url))
     data["key_industry"] = "新一代信息技术"
     assert client.post(url, data).status_code == 302
@@ -185,7 +187,7 @@ def test_enterprise_user_edits_its_own_dossier(pool, pks, make_user, client_as):
 
 
 def test_section_edit_adds_a_row_and_refuses_bad_ones(pool, pks, staff_client):
-    url = reverse("web:enterprise_section_edit", args=[pks[0], "ip"])
+    url = reverse("enterprises:enterprise_section_edit", args=[pks[0], "ip"])
     data = form_data(staff_client.get(url))
     data["add_row"] = "1"
     del data["save"]
@@ -214,6 +216,8 @@ def test_section_edit_adds_a_row_and_refuses_bad_ones(pool, pks, staff_client):
 def test_section_edit_of_an_unknown_section_is_404(pool, pks, staff_client: Client):
     for section in ("annual", "enterprise", "nothing"):
         assert (
-            staff_client.get(reverse("web:enterprise_section_edit", args=[pks[0], section])).status_code
+            staff_client.get(
+                reverse("enterprises:enterprise_section_edit", args=[pks[0], section])
+            ).status_code
             == 404
         )

@@ -1,7 +1,7 @@
 """Yearly bar charts drawn on the server as inline SVG (no JavaScript; prints as vectors).
 
 :func:`yearly_charts` turns the 年度数据 of a canonical dossier into chart geometry that the
-template ``web/_chart.html`` draws. An unknown value gets no bar but a “未填报” mark, so a gap in
+template ``enterprises/_chart.html`` draws. An unknown value gets no bar but a “未填报” mark, so a gap in
 the data is never mistaken for zero.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from lingjun.apps.web.display import format_number
+from lingjun.apps.enterprises.display import format_number
 from lingjun.dossier.schema import ANNUAL
 
 WIDTH, HEIGHT = 520, 250

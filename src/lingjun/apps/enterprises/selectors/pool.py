@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from lingjun.apps.accounts.models import DISTRICT_EDIT_ROLES, DISTRICT_WIDE_ROLES, Role, User
-from lingjun.apps.enterprises.models import ROW_MODELS, CreditEvent, Enterprise, Qualification
+from lingjun.apps.accounts.permissions import Scope, can, scope_of
+from lingjun.apps.enterprises.models import ROW_MODELS, ChangeRequest, CreditEvent, Enterprise, Qualification
 from lingjun.dossier.canonical import canonical_dossier
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
@@ -193,3 +194,14 @@ def demo_login_targets() -> tuple[str, tuple[int, str] | None]:
     first = Enterprise.objects.order_by("uscc").values_list("pk", "name").first()
     town = Enterprise.objects.exclude(town=None).values_list("town", flat=True).first() or "杨村街道"
     return town, (first[0], first[1]) if first else None
+
+
+def change_requests_visible_to(user: User) -> QuerySet[ChangeRequest]:
+    """变更申请 an officer may decide (``enterprise.review_change`` over their jurisdiction), or an
+    enterprise user's own."""
+    qs = ChangeRequest.objects.select_related("enterprise", "requested_by", "decided_by")
+    if can(user, "enterprise.review_change"):
+        return qs.filter(enterprise__in=enterprises_visible_to(user))
+    if scope_of(user, "enterprise.edit") == Scope.OWN and user.enterprise_id is not None:
+        return qs.filter(enterprise_id=user.enterprise_id)
+    return qs.none()

@@ -12,9 +12,8 @@ from django.urls import reverse
 from tests.factories import build_dossier, uscc_for
 
 from lingjun.apps.divisions.services import divisions_seed
-from lingjun.apps.enterprises.selectors import EnterpriseFilters
+from lingjun.apps.enterprises.selectors import EnterpriseFilters, enterprise_list_page
 from lingjun.apps.enterprises.services import dossiers_apply
-from lingjun.apps.web.selectors import enterprise_list_page
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +77,7 @@ def firms() -> list[str]:
 
 
 def names(client: Client, **params: str) -> list[str]:
-    response = client.get(reverse("web:enterprise_list"), params)
+    response = client.get(reverse("enterprises:enterprise_list"), params)
     assert response.status_code == 200
     return [row.enterprise.name for row in response.context["page"].rows]
 
@@ -110,7 +109,9 @@ def test_filters_by_town_park_industry_and_qualification(firms, staff_client):
 
 
 def test_an_invalid_filter_is_reported_and_ignored(firms, staff_client):
-    response = staff_client.get(reverse("web:enterprise_list"), {"industry": "35C!", "town": "火星镇"})
+    response = staff_client.get(
+        reverse("enterprises:enterprise_list"), {"industry": "35C!", "town": "火星镇"}
+    )
     assert len(response.context["page"].rows) == 5
     page = response.content.decode()
     assert "行业代码应为门类字母加最多4位数字" in page
@@ -132,7 +133,9 @@ def test_sorting(firms, staff_client):
     ]
     towns = [
         row.enterprise.town
-        for row in staff_client.get(reverse("web:enterprise_list"), {"sort": "town"}).context["page"].rows
+        for row in staff_client.get(reverse("enterprises:enterprise_list"), {"sort": "town"})
+        .context["page"]
+        .rows
     ]
     assert towns == sorted(towns)
     assert names(staff_client, sort="name") == sorted(names(staff_client, sort="name"))
@@ -147,7 +150,7 @@ def test_pagination_walks_all_enterprises_once(db, staff_client):
     page_number = 1
     while True:
         response = staff_client.get(
-            reverse("web:enterprise_list"), {"page": str(page_number), "sort": "uscc"}
+            reverse("enterprises:enterprise_list"), {"page": str(page_number), "sort": "uscc"}
         )
         page = response.context["page"]
         assert page.count == 120 and not page.capped
@@ -156,7 +159,7 @@ def test_pagination_walks_all_enterprises_once(db, staff_client):
             break
         page_number += 1
     assert page_number == 3 and len(seen) == 120 and seen == sorted(set(seen))
-    html = staff_client.get(reverse("web:enterprise_list"), {"page": "2"}).content.decode()
+    html = staff_client.get(reverse("enterprises:enterprise_list"), {"page": "2"}).content.decode()
     assert (
         "当前第 51–100 家" in html
         and "共 120 家企业" in html
@@ -164,12 +167,14 @@ def test_pagination_walks_all_enterprises_once(db, staff_client):
         and 'rel="prev"' in html
     )
     # the page links keep the filters: follow "next" from a filtered first page
-    first = staff_client.get(reverse("web:enterprise_list"), {"q": "9112", "sort": "-uscc"}).content.decode()
+    first = staff_client.get(
+        reverse("enterprises:enterprise_list"), {"q": "9112", "sort": "-uscc"}
+    ).content.decode()
     link = re.search(r'<a href="([^"]+)"[^>]*rel="next"', first)
     assert link is not None
     href = html_unescape(link.group(1))
     assert href.startswith("?") and not href.startswith("??")
-    second = staff_client.get(reverse("web:enterprise_list") + href)
+    second = staff_client.get(reverse("enterprises:enterprise_list") + href)
     assert second.context["filters"].sort == "-uscc" and second.context["filters"].q == "9112"
     assert second.context["page"].number == 2
 
@@ -191,16 +196,18 @@ def test_count_is_capped_instead_of_counting_everything(db, make_user):
 
 
 def test_htmx_requests_get_only_the_results(firms, staff_client):
-    response = staff_client.get(reverse("web:enterprise_list"), {"q": "光电"}, headers={"HX-Request": "true"})
+    response = staff_client.get(
+        reverse("enterprises:enterprise_list"), {"q": "光电"}, headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert "<html" not in body and 'id="enterprise-table"' in body and "天津甲光电科技有限公司" in body
-    full = staff_client.get(reverse("web:enterprise_list"), {"q": "光电"}).content.decode()
+    full = staff_client.get(reverse("enterprises:enterprise_list"), {"q": "光电"}).content.decode()
     assert "<html" in full and 'hx-get="/enterprises/"' in full and 'hx-target="#results"' in full
 
 
 def test_rows_show_qualifications_valid_today(firms, staff_client):
     rows = {
         r.enterprise.name: r.qualifications
-        for r in staff_client.get(reverse("web:enterprise_list")).context["page"].rows
+        for r in staff_client.get(reverse("enterprises:enterprise_list")).context["page"].rows
     }
     assert rows["天津甲光电科技有限公司"] == ["国家高新技术企业"] and rows["天津乙医药有限公司"] == []
