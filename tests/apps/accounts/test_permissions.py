@@ -170,7 +170,9 @@ def users(make_user: Callable[..., Any], pool: list[str]) -> dict[str, Any]:
 def _sample_change_request(pk: int) -> int:
     from lingjun.apps.enterprises.models import ChangeRequest
 
-    return ChangeRequest.objects.create(enterprise_id=pk, field="enterprise.park", label="所属园区", new="x").pk
+    return ChangeRequest.objects.create(
+        enterprise_id=pk, field="enterprise.park", label="所属园区", new="x"
+    ).pk
 
 
 def _reverse(name: str, route: str, kwargs: list[str], objects: dict[str, int]) -> str:
@@ -189,10 +191,8 @@ def _reverse(name: str, route: str, kwargs: list[str], objects: dict[str, int]) 
 
 def _state() -> tuple[int, ...]:
     """Counts of what a POST could create or change."""
-    from lingjun.apps.enterprises.models import ChangeRecord, Enterprise, ImportBatch
+    from lingjun.apps.enterprises.models import ChangeRecord, ChangeRequest, Enterprise, ImportBatch
     from lingjun.apps.evaluation.models import EvaluationRun
-
-    from lingjun.apps.enterprises.models import ChangeRequest
 
     return (
         Enterprise.objects.count(),

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from tests.apps.enterprises.test_views_edit import form_data
 
 from lingjun.apps.enterprises.models import ChangeRecord, ChangeRequest, Enterprise
 from lingjun.apps.enterprises.selectors import dossiers_load
@@ -18,7 +19,6 @@ from lingjun.apps.enterprises.services import (
     dossier_edit_submit,
     dossiers_apply,
 )
-from tests.apps.enterprises.test_views_edit import form_data
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 12, 6)
@@ -53,7 +53,10 @@ def test_an_enterprise_cannot_move_itself_or_clear_its_credit_flag_but_requests_
     assert requests["enterprise.serious_dishonesty"].requested_by == firm
     assert all(r.status == ChangeRequest.Status.PENDING for r in requests.values())
     # the enterprise page shows what waits for review
-    assert "待审核的变更申请" in client.get(reverse("enterprises:enterprise_detail", args=[pks[0]])).content.decode()
+    assert (
+        "待审核的变更申请"
+        in client.get(reverse("enterprises:enterprise_detail", args=[pks[0]])).content.decode()
+    )
 
 
 def test_the_town_officer_approves_a_move_and_rejects_a_credit_change(pool, pks, make_user, client_as):
@@ -108,7 +111,9 @@ def test_officers_change_restricted_fields_directly(pool, make_user):
 def test_a_request_is_decided_once(pool, make_user):
     firm = make_user("enterprise", enterprise_uscc=pool[0])
     current = dossiers_load(usccs=[pool[0]])[pool[0]]
-    request = dossier_edit_submit(dossier={**current, "park": "武清区开发区"}, user=firm, source="form").requested[0]
+    request = dossier_edit_submit(
+        dossier={**current, "park": "武清区开发区"}, user=firm, source="form"
+    ).requested[0]
     staff = make_user("district_staff", full_name="王科员")
     change_request_decide(request_id=request.pk, user=staff, approve=False, today=TODAY)
     with pytest.raises(ValidationError) as refused:
@@ -125,6 +130,8 @@ def test_a_town_officer_sees_only_the_requests_of_its_town(pool, make_user, clie
     other = client_as(make_user("town_officer", town="杨村街道"))
     assert "天津测试科技有限公司3" not in other.get(reverse("enterprises:change_requests")).content.decode()
     request = ChangeRequest.objects.get()
-    response = other.post(reverse("enterprises:change_request_decision", args=[request.pk]), {"decision": "approve"})
+    response = other.post(
+        reverse("enterprises:change_request_decision", args=[request.pk]), {"decision": "approve"}
+    )
     assert response.status_code == 404
     assert ChangeRequest.objects.get().status == ChangeRequest.Status.PENDING
