@@ -43,6 +43,38 @@ def test_demo_data_import_export_round_trip(home: Path):
     assert first.read_bytes() == second.read_bytes()
 
 
+def test_import_and_export_as_a_user_ask_the_permission_matrix(home: Path):
+    demo = home / "demo.jsonl"
+    run(home, "demo-data", "--enterprises", "40", "--seed", "4", "--year", "2024", "--out", str(demo))
+    run(home, "createuser", "li", "--role", "district_staff", "--password", "Zx9!correct-horse")
+    run(
+        home,
+        "createuser",
+        "zhao",
+        "--role",
+        "town_officer",
+        "--town",
+        "梅厂镇",
+        "--password",
+        "Zx9!correct-horse",
+    )
+    refused = run(home, "import", str(demo), "--user", "zhao", check=False)
+    assert refused.returncode == 2
+    assert "用户“zhao”（镇街园区工作人员）没有“导入企业档案”的权限。" in refused.stderr
+    assert "新建 40" in run(home, "import", str(demo), "--user", "li").stdout
+    db = sqlite3.connect(home / "lingjun.sqlite3")
+    who = db.execute(
+        "SELECT u.username FROM enterprises_importbatch b JOIN accounts_user u ON u.id = b.user_id"
+    ).fetchall()
+    assert who == [("li",)]
+    town = home / "town.jsonl"
+    run(home, "export", str(town), "--user", "zhao")
+    exported = [json.loads(line) for line in town.read_text(encoding="utf-8").splitlines()]
+    assert exported and {d["town"] for d in exported} == {"梅厂镇"}
+    missing = run(home, "export", str(town), "--user", "nobody", check=False)
+    assert missing.returncode == 2 and "平台中没有用户“nobody”" in missing.stderr
+
+
 def test_import_of_a_bad_file_exits_non_zero_and_lists_every_error(home: Path):
     bad = home / "bad.jsonl"
     lines = [

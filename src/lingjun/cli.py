@@ -93,17 +93,45 @@ def _write_dossiers(dossiers: Any, out: Path) -> int:
     raise typer.Exit(2)
 
 
+USER_OPTION_HELP = "以该平台用户的身份操作（按权限矩阵检查并记录操作人）；不指定则为服务器运维人员"
+NO_SUCH_USER = "平台中没有用户“{username}”（或已停用）。"
+NOT_ALLOWED = "用户“{username}”（{role}）没有“{action}”的权限。"
+
+
+def _acting_user(username: str, action: str) -> Any:
+    """The platform user a command acts as, after asking the permission matrix; ``None`` (the
+    server's operator, who may do everything) when no ``--user`` is given."""
+    if not username:
+        return None
+    from lingjun.apps.accounts.models import User
+    from lingjun.apps.accounts.permissions import ACTIONS, can
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        err.print(f"[red]{NO_SUCH_USER.format(username=username)}[/red]")
+        raise typer.Exit(2)
+    if not can(user, action):
+        label = next(a.label for a in ACTIONS if a.code == action)
+        err.print(
+            f"[red]{NOT_ALLOWED.format(username=username, role=user.get_role_display(), action=label)}[/red]"
+        )
+        raise typer.Exit(2)
+    return user
+
+
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".jsonl 或 .xlsx 档案文件")],
+    user: Annotated[str, typer.Option("--user", help=USER_OPTION_HELP)] = "",
 ) -> None:
     """导入企业档案：全部成功或全部拒绝（列出每一处错误）；按统一社会信用代码更新。"""
     _django()
     from lingjun.apps.enterprises.services import ImportRefused, enterprises_import_file
 
+    acting = _acting_user(user, "enterprise.import")
     try:
         with console.status(f"正在校验并导入 {file.name}…"), file.open("rb") as fh:
-            batch = enterprises_import_file(source=fh, file_name=file.name, user=None, today=_today())
+            batch = enterprises_import_file(source=fh, file_name=file.name, user=acting, today=_today())
     except ImportRefused as refused:
         table = Table("工作表/文件", "行", "列", "字段", "值", "问题", title=str(refused), title_style="red")
         for e in refused.errors[:200]:
@@ -121,14 +149,16 @@ def import_(
 @app.command()
 def export(
     out: Annotated[Path, typer.Argument(help="输出文件：.jsonl 或 .xlsx")],
+    user: Annotated[str, typer.Option("--user", help=USER_OPTION_HELP + "（只导出其管辖范围）")] = "",
 ) -> None:
-    """导出企业库全部档案（按统一社会信用代码排序）。"""
+    """导出企业库档案（按统一社会信用代码排序）：全部，或 --user 的管辖范围。"""
     _django()
     from lingjun.apps.accounts.models import Role, User
     from lingjun.apps.enterprises.selectors import dossiers_export
 
+    acting = _acting_user(user, "enterprise.export")
     everyone = User(role=Role.DISTRICT_ADMIN, is_superuser=True, is_active=True)
-    count = _write_dossiers(dossiers_export(user=everyone), out)
+    count = _write_dossiers(dossiers_export(user=acting or everyone), out)
     console.print(f"已导出 {count} 家企业档案：{out}")
 
 
