@@ -500,7 +500,7 @@ def test_the_enterprise_page_links_its_runs_and_explanations(run, district, staf
 
 
 def test_enterprise_urls_of_the_evaluation_pages_are_covered_by_the_scoping_test():
-    from tests.apps.web.test_scoping import enterprise_urls
+    from tests.apps.enterprises.test_scoping import enterprise_urls
 
     names = {name for name, _extra in enterprise_urls()}
     assert {"evaluation:history", "evaluation:explain", "evaluation:self"} <= names
