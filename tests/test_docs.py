@@ -35,3 +35,10 @@ def test_readme_quick_start_is_two_commands():
     block = readme.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make demo", "make test"]
+
+
+def test_the_permission_matrix_in_the_docs_is_the_code_s():
+    from lingjun.apps.accounts.permissions import matrix_markdown
+
+    doc = (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8")
+    assert matrix_markdown() in doc, "docs/permissions.md: paste the table of matrix_markdown() again"

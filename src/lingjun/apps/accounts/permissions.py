@@ -196,6 +196,24 @@ def roles_for(action: str) -> dict[Role, Scope]:
     return {role: scope for role, scope in MATRIX[_check(action)].items() if scope != Scope.NONE}
 
 
+def matrix_markdown() -> str:
+    """The matrix as a Markdown table (actions × roles, each cell the scope): ``docs/permissions.md``
+    holds it, and a test keeps the two equal."""
+    roles = list(Role)
+    lines = [
+        "| 动作 | " + " | ".join(r.label for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action in ACTIONS:
+        cells = [SCOPE_LABELS[MATRIX[action.code].get(r, Scope.NONE)] for r in roles]
+        lines.append(
+            f"| {action.label}（`{action.code}`） | "
+            + " | ".join(c if c != "无" else "—" for c in cells)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 

@@ -1,6 +1,6 @@
 """URLs of the enterprise pool's pages (namespace ``enterprises``).
 
-Convention (relied on by ``tests/apps/web/test_scoping.py``): a URL that addresses one
+Convention (relied on by ``tests/apps/enterprises/test_scoping.py``): a URL that addresses one
 enterprise lives under ``enterprises/<int:pk>/`` with the enterprise id as the ``pk`` kwarg, so
 the scoping test finds and checks it for every role automatically.
 """

@@ -1,7 +1,7 @@
 """URLs of the evaluation pages (namespace ``evaluation``).
 
 Pages about one enterprise live under ``enterprises/<int:pk>/`` with the enterprise id as ``pk``
-(the convention of ``lingjun/apps/enterprises/urls.py``), so ``tests/apps/web/test_scoping.py`` checks
+(the convention of ``lingjun/apps/enterprises/urls.py``), so ``tests/apps/enterprises/test_scoping.py`` checks
 them for every role automatically.
 """
 
