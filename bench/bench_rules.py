@@ -41,7 +41,7 @@ from bench_rules_sql_all import all_policies_sql, compare  # noqa: E402
 from bench_rules_zen import ZenTranslator  # noqa: E402
 from pool_file import write_pool  # noqa: E402
 
-from lingjun.rules import connect, evaluate, evaluate_reference, load_library, tables_in  # noqa: E402
+from lingjun.rules import RunSpec, connect, evaluate, evaluate_reference, load_library, tables_in  # noqa: E402
 from lingjun.rules.evaluation import build_query  # noqa: E402
 from lingjun.rules.facts import FactSet, build_facts, collect  # noqa: E402
 from lingjun.rules.querycache import QUERIES  # noqa: E402
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> Results:
     # 1. all policies, full result columns, through the public API (evaluate + to_arrow)
     def full() -> tuple[Evaluation, pa.Table, dict[str, float]]:
         t0 = time.perf_counter()
-        ev = evaluate(tables=itables, policies=policies, year=year, as_of=as_of)
+        ev = evaluate(tables=itables, spec=RunSpec.of(policies, year=year, as_of=as_of))
         t1 = time.perf_counter()
         wide = ev.to_arrow()
         t2 = time.perf_counter()
@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> Results:
 
     QUERIES.clear()
     t = time.perf_counter()
-    build_query(itables, policies, year=year, as_of=as_of)
+    build_query(itables, RunSpec.of(policies, year=year, as_of=as_of))
     compile_s = time.perf_counter() - t
     with Peak() as mem:
         ev, wide, times = full()
@@ -243,7 +243,7 @@ def run(args: argparse.Namespace) -> Results:
     sql = chuying_2021_sql(year, as_of)
 
     def engine_one() -> tuple[pa.Table, Any]:
-        ev = evaluate(tables=itables, policies=[chuying], year=year, as_of=as_of)
+        ev = evaluate(tables=itables, spec=RunSpec.of([chuying], year=year, as_of=as_of))
         return ev.table, ev.query
 
     t_cold, _ = best_of(1, engine_one)  # compiles the query; the interleaved runs reuse it
@@ -303,7 +303,7 @@ def run(args: argparse.Namespace) -> Results:
     rsample = min(args.reference_sample, args.n)
     dossiers = list(generate_dossiers(n=rsample, seed=args.seed, year=year - 1))
     t = time.perf_counter()
-    evaluate_reference(dossiers, policies=policies, year=year, as_of=as_of).to_records()
+    evaluate_reference(dossiers, spec=RunSpec.of(policies, year=year, as_of=as_of)).to_records()
     t_ref = time.perf_counter() - t
     res.add(
         "plain-Python reference evaluator, all 7 policies with records",

@@ -652,10 +652,11 @@ def engine_column(policy: str, what: str) -> str:
 
 def engine_table(con: Any, year: int, as_of: date) -> pa.Table:
     """The engine's wide result for all seven policies (``con``: an Ibis DuckDB backend)."""
-    from lingjun.rules import evaluate, load_library, tables_in
+    from lingjun.rules import RunSpec, evaluate, load_library, tables_in
 
     policies = list(load_library().policies.values())
-    return evaluate(tables=tables_in(con, prefix=""), policies=policies, year=year, as_of=as_of).to_arrow()
+    spec = RunSpec.of(policies, year=year, as_of=as_of)
+    return evaluate(tables=tables_in(con, prefix=""), spec=spec).to_arrow()
 
 
 def hand_table(con: Any, year: int, as_of: date, sql: str | None = None) -> pa.Table:
@@ -737,7 +738,7 @@ def main() -> None:
     from pool_file import write_pool
 
     from lingjun.demo import generate_tables
-    from lingjun.rules import connect, evaluate, load_library, tables_in
+    from lingjun.rules import RunSpec, connect, evaluate, load_library, tables_in
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=100_000)
@@ -765,11 +766,11 @@ def main() -> None:
     policies = list(load_library().policies.values())
     itables = tables_in(con, prefix="")
     sql = all_policies_sql(year, as_of)
-    evaluate(tables=itables, policies=policies, year=year, as_of=as_of)  # compiles the query once
+    evaluate(tables=itables, spec=RunSpec.of(policies, year=year, as_of=as_of))  # compiles the query once
     best = {"engine": float("inf"), "engine + to_arrow": float("inf"), "hand-written": float("inf")}
     for _ in range(args.repeat):  # interleaved, best of each: the machine may be shared
         t = time.perf_counter()
-        ev = evaluate(tables=itables, policies=policies, year=year, as_of=as_of)
+        ev = evaluate(tables=itables, spec=RunSpec.of(policies, year=year, as_of=as_of))
         t1 = time.perf_counter()
         ev.to_arrow()
         t2 = time.perf_counter()

@@ -62,16 +62,15 @@ def count(python: str, db: Path, sql: Path) -> int:
 def prepare(workdir: Path, n: int, seed: int, year: int, as_of: date) -> tuple[Path, Path]:
     """A DuckDB file with ``n`` synthetic enterprises and the compiled query of all policies."""
     from lingjun.demo import generate_tables
-    from lingjun.rules import connect, load_library, tables_in
+    from lingjun.rules import RunSpec, connect, load_library, tables_in
     from lingjun.rules.evaluation import build_query
 
     db, sql = workdir / "pool.duckdb", workdir / "query.sql"
     tables = generate_tables(n=n, seed=seed, year=year - 1)
     con = connect("duckdb", path=str(db))
     write_pool(con, tables)
-    query = build_query(
-        tables_in(con, prefix=""), list(load_library().policies.values()), year=year, as_of=as_of
-    )
+    spec = RunSpec.of(list(load_library().policies.values()), year=year, as_of=as_of)
+    query = build_query(tables_in(con, prefix=""), spec)
     sql.write_text(query.sql, encoding="utf-8")
     con.disconnect()
     return db, sql

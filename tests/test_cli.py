@@ -167,6 +167,20 @@ def test_evaluate_demo_data_for_all_seven_policies_in_json_csv_and_excel(home: P
     assert any(
         not c["verified"] for r in records if r["policy"] == "tianjin.dengling.2021" for c in r["criteria"]
     )
+    # the command is the library's entry point: the same records as run_evaluation called directly
+    from datetime import date
+
+    from lingjun.dossier.jsonl import read_jsonl
+    from lingjun.dossier.tables import dossiers_to_arrow
+    from lingjun.rules import RunSpec, run_evaluation
+
+    with demo.open("rb") as fh:
+        parsed = read_jsonl(fh, today=date.today(), name=demo.name)
+    direct = run_evaluation(
+        input_tables=dossiers_to_arrow(parsed.dossiers),
+        spec=RunSpec.of(SEVEN.split(","), year=2025, as_of=date(2025, 6, 30)),
+    )
+    assert records == json.loads(json.dumps(direct.to_records(), ensure_ascii=False))
 
     run(home, *args, "--format", "csv", "--out", str(home / "r.csv"))
     rows = list(csv.reader((home / "r.csv").open(encoding="utf-8-sig")))
@@ -174,6 +188,11 @@ def test_evaluate_demo_data_for_all_seven_policies_in_json_csv_and_excel(home: P
 
     out = run(home, *args, "--format", "xlsx", "--out", str(home / "r.xlsx")).stdout
     assert "已写入" in out
+    # the counts in the outcome vocabulary's words
+    from lingjun.rules import counts_text
+
+    counts = direct.counts()["tianjin.chuying.2021"]
+    assert f"tianjin.chuying.2021：{counts_text(counts)}" in out.replace("\n", "")
     assert len(load_workbook(home / "r.xlsx").sheetnames) >= 1
 
 

@@ -252,25 +252,12 @@ def _file_tables(path: Path, today: date) -> Any:
     return dossiers_to_arrow(parsed.dossiers)
 
 
-def _evaluate_file(tables: Any, engine: str, **kwargs: Any) -> Any:
-    """Upload a file's table form to the engine and evaluate (PostgreSQL: a scratch schema, dropped after)."""
-    import uuid
-
-    from lingjun.rules import connect, evaluate, register_tables
-
-    options: dict[str, Any] = {}
+def _engine_options(engine: str) -> dict[str, Any]:
+    """PostgreSQL: the pool's database (``DATABASE_URL``) unless ``LINGJUN_PG_URL`` names another."""
     url = os.environ.get("DATABASE_URL", "")
     if engine == "postgres" and not os.environ.get("LINGJUN_PG_URL") and url.startswith("postgres"):
-        options["url"] = url
-    con = connect(engine, **options)
-    scratch = f"lj_eval_{uuid.uuid4().hex[:12]}" if engine == "postgres" else None
-    try:
-        return evaluate(tables=register_tables(con, tables, schema=scratch), **kwargs)
-    finally:
-        if scratch:
-            con.raw_sql(f'DROP SCHEMA IF EXISTS "{scratch}" CASCADE').close()
-        if engine != "spark":
-            con.disconnect()
+        return {"url": url}
+    return {}
 
 
 @app.command()
@@ -312,7 +299,15 @@ def evaluate(
     if fmt == "xlsx" and out is None:
         err.print("[red]Excel 输出需要用 --out 指定文件。[/red]")
         raise typer.Exit(2)
-    from lingjun.rules import RulesError, default_as_of, parse_sets, write
+    from lingjun.rules import (
+        RulesError,
+        RunSpec,
+        counts_text,
+        default_as_of,
+        parse_sets,
+        run_evaluation,
+        write,
+    )
 
     _django()
     today = _today()
@@ -321,30 +316,35 @@ def evaluate(
     except ValueError:
         err.print(f"[red]--as-of 日期格式应为 YYYY-MM-DD，实际为“{as_of}”。[/red]")
         raise typer.Exit(2) from None
-    kwargs: dict[str, Any] = {
-        "policies": [p.strip() for p in policy.split(",") if p.strip()],
-        "year": year,
-        "as_of": on,
-    }
+    target = out if out is not None else sys.stdout.buffer
     try:
-        kwargs["overrides"] = parse_sets(sets or [])
-        kwargs["inputs"] = _policy_inputs(inputs or []) or None
+        spec = RunSpec.of(
+            [p.strip() for p in policy.split(",") if p.strip()],
+            year=year,
+            as_of=on,
+            overrides=parse_sets(sets or []),
+            inputs=_policy_inputs(inputs or []),
+        )
         if db:
             from lingjun.apps.evaluation.services import evaluation_of_pool
 
-            evaluation = evaluation_of_pool(engine=engine, **kwargs)
+            evaluation = evaluation_of_pool(spec=spec, engine=engine)
+            write(evaluation, fmt, target)
         else:
             assert input_file is not None
-            evaluation = _evaluate_file(_file_tables(input_file, today), engine, **kwargs)
+            evaluation = run_evaluation(
+                input_tables=_file_tables(input_file, today),
+                spec=spec,
+                engine=engine,
+                engine_options=_engine_options(engine),
+                fmt=fmt,
+                out=target,
+            )
     except (RulesError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    write(evaluation, fmt, out if out is not None else sys.stdout.buffer)
     if out is not None:
-        counts = "；".join(
-            f"{pid}：通过 {c['pass']}，不通过 {c['fail']}，需补充材料 {c['unknown']}"
-            for pid, c in evaluation.counts().items()
-        )
+        counts = "；".join(f"{pid}：{counts_text(c)}" for pid, c in evaluation.counts().items())
         console.print(f"已写入 {out}（{counts}）")
 
 

@@ -26,6 +26,7 @@ from lingjun.rules.explain import GAP_AT_LEAST
 from lingjun.rules.output import DETAIL_HEADERS, SUMMARY_HEADERS
 from lingjun.rules.records import band_letter
 from lingjun.rules.result import band_array, result_words
+from lingjun.rules.spec import RunSpec
 
 YEAR, AS_OF = 2024, date(2024, 6, 30)
 CHUYING = "tianjin.chuying.2021"
@@ -49,9 +50,10 @@ def record(ev: Any, uscc: str, policy: str = CHUYING) -> dict[str, Any]:
 
 def test_override_changes_one_run_and_is_recorded() -> None:
     dossiers = [firm("A", "15")]
-    base = evaluate_dossiers(dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    base = evaluate_dossiers(dossiers, spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF))
     what_if = evaluate_dossiers(
-        dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF, overrides={f"{CHUYING}.revenue_min": "20"}
+        dossiers,
+        spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF, overrides={f"{CHUYING}.revenue_min": "20"}),
     )
     assert record(base, "A")["result"] == "pass"
     rec = record(what_if, "A")
@@ -63,7 +65,7 @@ def test_override_changes_one_run_and_is_recorded() -> None:
     assert revenue["gap"] == "上年度营业收入 15 万元，需达到 20 万元，差 5 万元"
     # the policy files are untouched: a new run without overrides passes again
     assert (
-        record(evaluate_dossiers(dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF), "A")["result"]
+        record(evaluate_dossiers(dossiers, spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF)), "A")["result"]
         == "pass"
     )
 
@@ -73,10 +75,12 @@ def test_override_of_a_scale() -> None:
     scale = "[{min: 0.28, points: 20}, {points: 0}]"
     ev = evaluate_dossiers(
         [d],
-        policies=["national.tech_sme.2017"],
-        year=YEAR,
-        as_of=AS_OF,
-        overrides={"national.tech_sme.2017.tech_staff_scale": scale},
+        spec=RunSpec.of(
+            ["national.tech_sme.2017"],
+            year=YEAR,
+            as_of=AS_OF,
+            overrides={"national.tech_sme.2017.tech_staff_scale": scale},
+        ),
     )
     assert record(ev, "S", "national.tech_sme.2017")["indicators"]["tech_staff"] == 20
 
@@ -91,7 +95,7 @@ def test_override_of_a_scale() -> None:
 def test_override_of_an_unknown_parameter_is_an_error(name: str, code: str) -> None:
     with pytest.raises(RulesError) as info:
         evaluate_dossiers(
-            [firm("A", "15")], policies=[CHUYING], year=YEAR, as_of=AS_OF, overrides={name: "1"}
+            [firm("A", "15")], spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF, overrides={name: "1"})
         )
     assert info.value.code == code
     assert info.value.message.startswith(UNKNOWN_OVERRIDE.split("“")[0])
@@ -102,10 +106,7 @@ def test_override_with_a_bad_value_is_an_error() -> None:
     with pytest.raises(RulesError) as info:
         evaluate_dossiers(
             [firm("A", "15")],
-            policies=[CHUYING],
-            year=YEAR,
-            as_of=AS_OF,
-            overrides={f"{CHUYING}.revenue_min": "二十"},
+            spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF, overrides={f"{CHUYING}.revenue_min": "二十"}),
         )
     assert info.value.code == "bad_override"
 
@@ -131,19 +132,22 @@ def test_scalar_inputs_apply_to_every_enterprise_and_unknown_inputs_are_errors()
         rd_expense=Decimal(60),
     )
     ev = evaluate_dossiers(
-        [d], policies=["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs={"prohibited_sector": False}
+        [d],
+        spec=RunSpec.of(
+            ["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs={"prohibited_sector": False}
+        ),
     )
     assert record(ev, "T", "national.tech_sme.2017")["result"] == "pass"
     with pytest.raises(RulesError) as info:
         evaluate_dossiers(
-            [d], policies=["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs={"sector": False}
+            [d], spec=RunSpec.of(["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs={"sector": False})
         )
     assert info.value.code == "unknown_input"
 
 
 def test_family_name_picks_the_policy_in_force() -> None:
     ev = evaluate_dossiers(
-        [firm("A", "15")], policies=["tianjin.chuying"], year=2020, as_of=date(2020, 6, 30)
+        [firm("A", "15")], spec=RunSpec.of(["tianjin.chuying"], year=2020, as_of=date(2020, 6, 30))
     )
     assert [p.policy.id for p in ev.plans] == ["tianjin.chuying.2019"]
 
@@ -158,13 +162,13 @@ def test_explanations_read_aloud_and_gap_for_self_evaluation() -> None:
         employees=Decimal(10),
         tech_staff=Decimal(3),
     )
-    ev = evaluate_dossiers([d], policies=["national.hnte.2016"], year=YEAR, as_of=AS_OF)
+    ev = evaluate_dossiers([d], spec=RunSpec.of(["national.hnte.2016"], year=YEAR, as_of=AS_OF))
     hnte = record(ev, "R", "national.hnte.2016")
     tech = next(c for c in hnte["criteria"] if c["id"] == "tech_staff")
     assert tech["explanation"] == "通过：科技人员占比 30% ≥ 10%（国科发火〔2016〕32号 第十一条（四））"
     d2 = firm("Q", "1000", sales_revenue=Decimal(1000), rd_expense=Decimal(21))
     d2["registered_on"] = date(2023, 1, 10)  # actual period: one year
-    ev2 = evaluate_dossiers([d2], policies=["national.hnte.2016"], year=YEAR, as_of=AS_OF)
+    ev2 = evaluate_dossiers([d2], spec=RunSpec.of(["national.hnte.2016"], year=YEAR, as_of=AS_OF))
     rd = next(c for c in record(ev2, "Q", "national.hnte.2016")["criteria"] if c["id"] == "rd_intensity")
     assert rd["result"] == "fail"
     assert rd["explanation"] == "不通过：近三年研发费用占比 2.1% < 5%（国科发火〔2016〕32号 第十一条（五））"
@@ -176,7 +180,7 @@ def test_explanations_read_aloud_and_gap_for_self_evaluation() -> None:
 def test_unknown_explains_what_is_missing_and_provisional_shows() -> None:
     d = firm("U", "15")
     d["credit"] = {"serious_dishonesty": False}
-    ev = evaluate_dossiers([d], policies=[CHUYING, "tianjin.dengling.2021"], year=YEAR, as_of=AS_OF)
+    ev = evaluate_dossiers([d], spec=RunSpec.of([CHUYING, "tianjin.dengling.2021"], year=YEAR, as_of=AS_OF))
     rec = record(ev, "U")
     assert rec["result"] == "unknown" and rec["missing"] == ["abnormal_operation"]
     integrity = next(c for c in rec["criteria"] if c["id"] == "integrity")
@@ -190,7 +194,9 @@ def test_unknown_explains_what_is_missing_and_provisional_shows() -> None:
 
 
 def test_counts_and_wide_arrow() -> None:
-    ev = evaluate_dossiers([firm("A", "15"), firm("B", "5")], policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    ev = evaluate_dossiers(
+        [firm("A", "15"), firm("B", "5")], spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF)
+    )
     assert ev.counts() == {CHUYING: {"pass": 1, "fail": 1, "unknown": 0}}
     wide = ev.to_arrow().sort_by("uscc")  # rows come in the engine's order
     assert wide.column_names[:2] == ["uscc", f"{CHUYING}.result"]
@@ -217,9 +223,7 @@ def test_bands_are_scale_rows_in_the_engine_and_letters_in_arrow_and_records() -
     ]
     ev = evaluate_dossiers(
         [{**firm("A", "15"), "registered_on": date(2015, 3, 1), "annual": sales}],
-        policies=[hnte],
-        year=YEAR,
-        as_of=AS_OF,
+        spec=RunSpec.of([hnte], year=YEAR, as_of=AS_OF),
     )
     plan = ev.plans[0]
     col = plan.bands["net_asset_growth"]
@@ -249,13 +253,10 @@ def test_run_evaluation_writes_every_format(fmt: str, tmp_path: Path) -> None:
     buf = io.BytesIO()
     ev = run_evaluation(
         input_tables=tables,
-        policy_ids=[CHUYING, "national.tech_sme.2017"],
-        year=YEAR,
-        as_of=AS_OF,
         engine="duckdb",
-        overrides=None,
         fmt=fmt,
         out=buf,
+        spec=RunSpec.of([CHUYING, "national.tech_sme.2017"], year=YEAR, as_of=AS_OF),
     )
     data = buf.getvalue()
     if fmt == "json":
@@ -280,17 +281,18 @@ def test_run_evaluation_rejects_unknown_formats_and_engines() -> None:
     tables = dossiers_to_arrow([firm("A", "15")])
     with pytest.raises(RulesError) as info:
         run_evaluation(
-            input_tables=tables, policy_ids=[CHUYING], year=YEAR, as_of=AS_OF, fmt="pdf", out=io.BytesIO()
+            input_tables=tables,
+            fmt="pdf",
+            out=io.BytesIO(),
+            spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF),
         )
     assert info.value.code == "unknown_format"
     with pytest.raises(RulesError) as info:
         run_evaluation(
             input_tables=tables,
-            policy_ids=[CHUYING],
-            year=YEAR,
-            as_of=AS_OF,
             engine="oracle",
             out=io.BytesIO(),
+            spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF),
         )
     assert info.value.code == "unknown_engine"
 
@@ -305,7 +307,9 @@ def test_inputs_table_per_enterprise() -> None:
             "tianjin.lingjun.2021.site_investigation_passed": [True, True],
         }
     )
-    ev = evaluate_dossiers([d1, d2], policies=["tianjin.lingjun.2021"], year=YEAR, as_of=AS_OF, inputs=inputs)
+    ev = evaluate_dossiers(
+        [d1, d2], spec=RunSpec.of(["tianjin.lingjun.2021"], year=YEAR, as_of=AS_OF), inputs_table=inputs
+    )
     assert [r["result"] for r in ev.to_records()] == ["pass", "fail"]
 
 
@@ -319,15 +323,15 @@ def test_tables_already_in_postgres_are_evaluated_in_place(pg_backend: Any) -> N
     register_tables(con, dossiers_to_arrow(dossiers), schema=schema)  # as the web app would have them
     tables = tables_in(con, schema=schema)
     assert tables["annual"].get_name().endswith("lj_annual")
-    ev = evaluate(tables=tables, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    ev = evaluate(tables=tables, spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF))
     assert ev.engine == "postgres"
-    local = evaluate_dossiers(dossiers, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    local = evaluate_dossiers(dossiers, spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF))
     assert ev.to_records() == local.to_records()
 
 
 def test_records_and_sorted_rows_are_by_uscc_whatever_the_engine_order() -> None:
     firms = [firm(u, "15") for u in ("Z9", "B2", "M5", "A1")]
-    ev = evaluate_dossiers(firms, policies=[CHUYING], year=YEAR, as_of=AS_OF)
+    ev = evaluate_dossiers(firms, spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF))
     assert [r["uscc"] for r in ev.to_records()] == ["A1", "B2", "M5", "Z9"]
     assert ev.sorted()["uscc"].to_pylist() == ["A1", "B2", "M5", "Z9"]
     assert sorted(ev.table["uscc"].to_pylist()) == ["A1", "B2", "M5", "Z9"]
@@ -337,7 +341,7 @@ def test_a_criterion_in_several_policies_is_computed_once_and_read_by_each() -> 
     """登记注册在天津 is the same test in 瞪羚 and 领军: one result column, both policies read it."""
     policies = ["tianjin.dengling.2021", "tianjin.lingjun.2021"]
     firms = [firm("A1", "15"), {**firm("B2", "5"), "province": "北京市"}]
-    ev = evaluate_dossiers(firms, policies=policies, year=YEAR, as_of=AS_OF)
+    ev = evaluate_dossiers(firms, spec=RunSpec.of(policies, year=YEAR, as_of=AS_OF))
     dengling, lingjun = ev.plans
     column = {p.policy.id: {cp.criterion.id: cp.column for cp in p.criteria} for p in ev.plans}
     assert column[policies[0]]["registered_tianjin"] == column[policies[1]]["registered_tianjin"]
@@ -357,7 +361,7 @@ def test_a_scalar_input_decides_an_equality_only_when_given(inputs: Any, expecte
     """Bug: an input missing for everyone compared with ``== False`` failed instead of unknown
     (Ibis rewrote the comparison with its null literal as IS NULL)."""
     ev = evaluate_dossiers(
-        [firm("A1", "15")], policies=["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs=inputs
+        [firm("A1", "15")], spec=RunSpec.of(["national.tech_sme.2017"], year=YEAR, as_of=AS_OF, inputs=inputs)
     )
     sector = next(c for c in record(ev, "A1", "national.tech_sme.2017")["criteria"] if c["id"] == "sector")
     assert sector["result"] == expected

@@ -16,6 +16,7 @@ from lingjun.rules import evaluate
 from lingjun.rules.engines import connect, register_tables
 from lingjun.rules.loader import load_library
 from lingjun.rules.reference import evaluate_reference
+from lingjun.rules.spec import RunSpec
 
 FILES = load_case_files()
 CASES = [c for f in FILES for c in f.cases]
@@ -27,7 +28,9 @@ def run(upload: Callable[[dict[str, Any]], dict[str, Any]]) -> Records:
     for (year, as_of), cases in batches(FILES).items():
         tables = upload(dossiers_to_arrow([c.dossier for c in cases]))
         policies = sorted({c.policy for c in cases})
-        ev = evaluate(tables=tables, policies=policies, year=year, as_of=as_of, inputs=inputs_table(cases))
+        ev = evaluate(
+            tables=tables, inputs_table=inputs_table(cases), spec=RunSpec.of(policies, year=year, as_of=as_of)
+        )
         for r in ev.to_records():
             out[(r["uscc"], r["policy"])] = r
     return out
@@ -94,7 +97,9 @@ def test_reference_evaluator_agrees(duckdb_records: Records) -> None:
     for (year, as_of), cases in batches(FILES).items():
         policies = sorted({c.policy for c in cases})
         ref = evaluate_reference(
-            [c.dossier for c in cases], policies=policies, year=year, as_of=as_of, inputs=inputs_table(cases)
+            [c.dossier for c in cases],
+            inputs_table=inputs_table(cases),
+            spec=RunSpec.of(policies, year=year, as_of=as_of),
         )
         for r in ref.to_records():
             assert r == duckdb_records[(r["uscc"], r["policy"])], (
@@ -116,7 +121,7 @@ def test_every_criterion_is_covered_at_pass_fail_and_unknown(duckdb_records: Rec
     for case in CASES:
         for cid, want in (case.expect.get("criteria") or {}).items():
             seen.setdefault((case.policy, cid), set()).add(want)
-    probe = _ref([], policies=list(lib.policies), year=2024, as_of=date(2024, 6, 30))
+    probe = _ref([], spec=RunSpec.of(list(lib.policies), year=2024, as_of=date(2024, 6, 30)))
     gaps = []
     for plan in probe.query.plans:
         for cp in plan.criteria:
@@ -140,13 +145,10 @@ def test_scalar_inputs_on_every_engine(engine: str, inputs: Any, on_engine: Any)
     dossiers = [c.dossier for c in f.cases]
     ev = evaluate(
         tables=on_engine(engine, dossiers_to_arrow(dossiers)),
-        policies=["national.tech_sme.2017"],
-        year=year,
-        as_of=as_of,
-        inputs=inputs,
+        spec=RunSpec.of(["national.tech_sme.2017"], year=year, as_of=as_of, inputs=inputs),
     )
     ref = evaluate_reference(
-        dossiers, policies=["national.tech_sme.2017"], year=year, as_of=as_of, inputs=inputs
+        dossiers, spec=RunSpec.of(["national.tech_sme.2017"], year=year, as_of=as_of, inputs=inputs)
     )
     assert ev.to_records() == ref.to_records()
     sectors = {c["result"] for r in ev.to_records() for c in r["criteria"] if c["id"] == "sector"}

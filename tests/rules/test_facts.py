@@ -21,6 +21,7 @@ from lingjun.rules import evaluate, evaluate_reference
 from lingjun.rules.facts import CountFact, uncertain_fields
 from lingjun.rules.loader import load_policy_text
 from lingjun.rules.result import Evaluation
+from lingjun.rules.spec import RunSpec
 
 YEAR, AS_OF = 2024, date(2024, 6, 30)
 
@@ -105,10 +106,12 @@ def _results(records: list[dict[str, Any]]) -> list[dict[str, str]]:
 def test_comparisons_with_an_uncertain_count_on_every_engine(engine: str, on_engine: Any) -> None:
     policy = load_policy_text(POLICY, "test.yaml")
     tables = on_engine(engine, dossiers_to_arrow(_dossiers()))
-    ev: Evaluation = evaluate(tables=tables, policies=[policy], year=YEAR, as_of=AS_OF)
+    ev: Evaluation = evaluate(tables=tables, spec=RunSpec.of([policy], year=YEAR, as_of=AS_OF))
     records = ev.to_records()
     assert _results(records) == [want for _, want in EXPECTED]
-    reference = evaluate_reference(_dossiers(), policies=[policy], year=YEAR, as_of=AS_OF).to_records()
+    reference = evaluate_reference(
+        _dossiers(), spec=RunSpec.of([policy], year=YEAR, as_of=AS_OF)
+    ).to_records()
     assert sorted(records, key=lambda r: r["uscc"]) == sorted(reference, key=lambda r: r["uscc"])
     open_one = next(r for r in records if r["uscc"] == _dossiers()[1]["uscc"])
     assert open_one["missing"] == ["awards:rank,year"]
@@ -120,7 +123,9 @@ def test_comparisons_with_an_uncertain_count_on_every_engine(engine: str, on_eng
 def test_a_run_stored_before_the_open_words_still_reads() -> None:
     """Results stored before uncertain counts had their mask columns (``lj_open0``) have none."""
     policy = load_policy_text(POLICY, "test.yaml")
-    ev = evaluate(tables=_duckdb(dossiers_to_arrow(_dossiers())), policies=[policy], year=YEAR, as_of=AS_OF)
+    ev = evaluate(
+        tables=_duckdb(dossiers_to_arrow(_dossiers())), spec=RunSpec.of([policy], year=YEAR, as_of=AS_OF)
+    )
     assert "lj_open0" in ev.table.column_names
     old = Evaluation(ev.table.drop_columns(["lj_open0"]), ev.query, YEAR, AS_OF, {}, "duckdb")
     records = old.to_records()

@@ -11,13 +11,16 @@ from tests.rules.test_api import AS_OF, CHUYING, YEAR, firm
 
 from lingjun.rules import evaluate_dossiers
 from lingjun.rules.output import DETAIL_HEADERS, RESULT_LABELS, SUMMARY_HEADERS, write
+from lingjun.rules.spec import RunSpec
 
 
 def test_the_evaluation_workbook_opens_in_libreoffice_with_its_results(tmp_path: Path) -> None:
     dossiers = [firm("91120114MA05W1RA6A", "15"), firm("91120114MA05W1RB4B", "5")]
     dossiers[1]["registered_on"] = date(2010, 5, 1)
     dossiers[1]["annual"][0]["rd_expense"] = Decimal("1.5")
-    ev = evaluate_dossiers(dossiers, policies=[CHUYING, "national.tech_sme.2017"], year=YEAR, as_of=AS_OF)
+    ev = evaluate_dossiers(
+        dossiers, spec=RunSpec.of([CHUYING, "national.tech_sme.2017"], year=YEAR, as_of=AS_OF)
+    )
     path = tmp_path / "评价结果.xlsx"
     write(ev, "xlsx", path)
     sheets = sheets_as_read(path, tmp_path / "seen")

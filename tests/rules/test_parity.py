@@ -9,6 +9,7 @@ import pytest
 from tests.rules.randomdata import random_dossier, random_inputs
 
 from lingjun.rules import evaluate_dossiers, evaluate_reference, load_library
+from lingjun.rules.spec import RunSpec
 
 
 @pytest.mark.parametrize(
@@ -19,8 +20,12 @@ def test_reference_and_vectorised_agree_on_random_dossiers(seed: int, year: int,
     dossiers = [random_dossier(rng, i, year) for i in range(200)]
     inputs = random_inputs(rng, [d["uscc"] for d in dossiers])
     policies = sorted(load_library().policies)
-    fast = evaluate_dossiers(dossiers, policies=policies, year=year, as_of=as_of, inputs=inputs).to_records()
-    slow = evaluate_reference(dossiers, policies=policies, year=year, as_of=as_of, inputs=inputs).to_records()
+    fast = evaluate_dossiers(
+        dossiers, spec=RunSpec.of(policies, year=year, as_of=as_of), inputs_table=inputs
+    ).to_records()
+    slow = evaluate_reference(
+        dossiers, spec=RunSpec.of(policies, year=year, as_of=as_of), inputs_table=inputs
+    ).to_records()
     assert len(fast) == len(slow) == 200 * len(policies)
     results = {r["result"] for r in fast}
     assert results == {"pass", "fail", "unknown"}, "the random data should reach every outcome"

@@ -11,6 +11,7 @@ import pytest
 from lingjun.dossier.tables import dossiers_to_arrow
 from lingjun.rules import RulesError, connect, evaluate, load_library, register_tables
 from lingjun.rules.querycache import QueryCache
+from lingjun.rules.spec import RunSpec
 
 YEAR, AS_OF = 2024, date(2024, 6, 30)
 CHUYING = "tianjin.chuying.2021"
@@ -36,9 +37,11 @@ def cache(monkeypatch: pytest.MonkeyPatch) -> QueryCache:
     return fresh
 
 
-def _run(tables: object, **kw: object) -> object:
+def _run(tables: object, inputs_table: object = None, **kw: object) -> object:
+    """A run of a new :class:`RunSpec` each time: equal specs are the same run."""
     args = {"policies": [CHUYING], "year": YEAR, "as_of": AS_OF, **kw}
-    return evaluate(tables=tables, **args)  # type: ignore[arg-type]
+    spec = RunSpec.of(args.pop("policies"), **args)  # type: ignore[arg-type]
+    return evaluate(tables=tables, spec=spec, inputs_table=inputs_table)  # type: ignore[arg-type]
 
 
 def test_the_same_run_reuses_its_query(cache: QueryCache) -> None:
@@ -102,8 +105,8 @@ def test_a_reloaded_library_is_never_served_a_stale_query(cache: QueryCache) -> 
 def test_per_enterprise_input_tables_are_not_cached(cache: QueryCache) -> None:
     tables = _tables()
     inputs = pa.table({"uscc": ["A"], "prohibited_sector": [False]})
-    _run(tables, policies=["national.tech_sme.2017"], inputs=inputs)
-    _run(tables, policies=["national.tech_sme.2017"], inputs=inputs)
+    _run(tables, policies=["national.tech_sme.2017"], inputs_table=inputs)
+    _run(tables, policies=["national.tech_sme.2017"], inputs_table=inputs)
     assert (cache.hits, cache.misses) == (0, 0)
 
 
@@ -116,20 +119,27 @@ def test_the_cache_keeps_only_the_newest_queries(cache: QueryCache) -> None:
     assert (cache.hits, cache.misses) == (1, 4)
 
 
-def test_plans_without_sql_are_kept_and_errors_are_not() -> None:
-    """The reference evaluator's and the explanation page's plan: built once per run's arguments."""
-    from lingjun.rules.evaluation import build_plan, resolve_policies
+def test_confirmed_inputs_are_part_of_the_run(cache: QueryCache) -> None:
+    tables = _tables()
+    _run(tables, policies=["national.tech_sme.2017"], inputs={"prohibited_sector": False})
+    _run(tables, policies=["national.tech_sme.2017"], inputs={"prohibited_sector": False})
+    _run(tables, policies=["national.tech_sme.2017"], inputs={"prohibited_sector": True})
+    assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_plans_without_sql_are_kept_and_bad_runs_never_reach_them() -> None:
+    """The reference evaluator's and the explanation page's plan: built once per run."""
+    from lingjun.rules.evaluation import build_plan
     from lingjun.rules.querycache import PLANS
 
     PLANS.clear()
-    policies = resolve_policies(["tianjin.chuying.2021", "national.hnte.2016"], 2024, date(2024, 6, 30))
-    first = build_plan(policies, year=2024, as_of=date(2024, 6, 30), inputs={"ip_points": 20})
-    again = build_plan(policies, year=2024, as_of=date(2024, 6, 30), inputs={"ip_points": 20})
-    other = build_plan(policies, year=2024, as_of=date(2024, 6, 30), inputs={"ip_points": 21})
+    policies = ["tianjin.chuying.2021", "national.hnte.2016"]
+    on = date(2024, 6, 30)
+    first = build_plan(RunSpec.of(policies, year=2024, as_of=on, inputs={"ip_points": 20}))
+    again = build_plan(RunSpec.of(policies, year=2024, as_of=on, inputs={"ip_points": 20}))
+    other = build_plan(RunSpec.of(policies, year=2024, as_of=on, inputs={"ip_points": 21}))
     assert again is first and other is not first and (PLANS.hits, PLANS.misses) == (1, 2)
-    for _ in range(2):
-        with pytest.raises(RulesError):
-            build_plan(
-                policies, year=2024, as_of=date(2024, 6, 30), overrides={"tianjin.chuying.2021.nope": "1"}
-            )
+    with pytest.raises(RulesError) as info:
+        RunSpec.of(policies, year=2024, as_of=on, overrides={"tianjin.chuying.2021.nope": "1"})
+    assert info.value.code == "unknown_override"
     assert PLANS.misses == 2

@@ -12,9 +12,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any, TypeAlias
 
 import ibis
@@ -24,7 +22,6 @@ import pyarrow as pa
 
 from lingjun.rules import expr as E
 from lingjun.rules.compiler import PolicyCompiler, lit
-from lingjun.rules.errors import RulesError, names
 from lingjun.rules.facts import (
     UNIT,
     AnnualFact,
@@ -36,74 +33,20 @@ from lingjun.rules.facts import (
     collect,
     units,
 )
-from lingjun.rules.loader import load_library
-from lingjun.rules.policy import Criterion, Library, Policy
+from lingjun.rules.plan import CriterionPlan, PolicyPlan, Query
 from lingjun.rules.querycache import PLANS, QUERIES
 from lingjun.rules.result import Evaluation
-from lingjun.rules.stages import Chain, Columns, ValueSpec, load, stage_all
+from lingjun.rules.spec import RunSpec, input_value
+from lingjun.rules.stages import Chain, Columns, load, stage_all
 
 _MASK_BITS = 62
 
 
-# --- the plan: what each output column means ---------------------------------------------------
-
-
-@dataclass
-class CriterionPlan:
-    criterion: Criterion
-    column: str
-    value: ValueSpec | None = None
-    op: str = ""
-    threshold: Any = None  # a constant (Decimal, str, date, bool) …
-    threshold_spec: ValueSpec | None = None  # … or columns
-    facts: frozenset[str] = frozenset()  # fact columns it reads (for the missing list)
-
-
-@dataclass
-class PolicyPlan:
-    policy: Policy
-    prefix: str
-    params: dict[str, Any]
-    overrides: dict[str, str]
-    result_column: str
-    criteria: list[CriterionPlan] = field(default_factory=list)
-    indicators: dict[str, ValueSpec] = field(default_factory=dict)
-    score: ValueSpec | None = None
-    metrics: dict[str, ValueSpec] = field(default_factory=dict)
-    #: band id → result column holding the row of the band's scale (0-based; letters by :meth:`band_letters`)
-    bands: dict[str, str] = field(default_factory=dict)
-
-    _letters: dict[str, list[str | None]] = field(default_factory=dict, repr=False)
-
-    def band_letters(self, band_id: str) -> list[str | None]:
-        """The letters of a band's scale rows, in row order (a what-if may change the scale);
-        worked out once per plan, as every record reads them."""
-        if band_id not in self._letters:
-            band = next(b for b in self.policy.bands if b.id == band_id)
-            self._letters[band_id] = [x.band for x in self.params[band.scale].brackets]
-        return self._letters[band_id]
-
-
 # --- inputs -----------------------------------------------------------------------------------
 
-#: policy inputs: ``{name: value}`` for every enterprise, or a table (``uscc`` + one column per input)
-Inputs: TypeAlias = Mapping[str, Any] | pa.Table | ir.Table | None
-
-
-def _input_value(kind: str, value: Any, name: str) -> Any:
-    if value is None:
-        return None
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-    elif not isinstance(value, bool):
-        try:
-            return Decimal(str(value))
-        except ArithmeticError:
-            pass
-    raise RulesError("bad_override", name=name, value=value, detail="布尔值应为 true/false，数值应为数字")
+#: policy inputs given per enterprise: a table of ``uscc`` and one column per input (``name`` or
+#: ``<policy id>.<name>``); inputs confirmed for every enterprise are part of the :class:`RunSpec`
+InputsTable: TypeAlias = pa.Table | ir.Table | None
 
 
 def _input_constant(kind: str, value: Any) -> ir.Value:
@@ -117,38 +60,37 @@ def _input_constant(kind: str, value: Any) -> ir.Value:
 
 
 def _input_columns(
-    plans: Sequence[PolicyPlan], facts: FactSet, inputs: Inputs, tables: Mapping[str, ir.Table]
+    plans: Sequence[PolicyPlan],
+    facts: FactSet,
+    spec: RunSpec,
+    inputs_table: InputsTable,
+    tables: Mapping[str, ir.Table],
 ) -> tuple[dict[str, ir.Value], set[str], ir.Table | None]:
-    """Scalar inputs as constants (input column → constant) with the set of those missing; a
-    per-enterprise table as a joinable table."""
-    known: dict[str, tuple[InputFact, str]] = {}
-    for plan in plans:
-        for name, spec in plan.policy.inputs.items():
-            fact = InputFact(plan.policy.id, name)
-            if fact in facts.inputs:
-                known[f"{plan.policy.id}.{name}"] = (fact, spec.kind)
-    allowed = set(known) | {k.split(".")[-1] for k in known}
+    """Inputs confirmed for every enterprise as constants (input column → constant), with the set
+    of those missing; per-enterprise inputs as a joinable table. An input the table gives is
+    read from the table; the confirmed ones set the rest."""
+    used = {plan.policy.id: plan for plan in plans}
 
     def targets(key: str) -> list[tuple[InputFact, str]]:
-        hits = [v for k, v in known.items() if k == key or k.rsplit(".", 1)[-1] == key]
-        if not hits and key not in allowed:
-            all_inputs = {f"{p.policy.id}.{n}" for p in plans for n in p.policy.inputs}
-            if key in all_inputs or key in {k.rsplit(".", 1)[-1] for k in all_inputs}:
-                return []  # declared but unused by any criterion of this run
-            raise RulesError("unknown_input", name=key, allowed=names(all_inputs) or "（无）")
-        return hits
+        """The input facts a key sets that some criterion of the run reads, with their kind."""
+        out: list[tuple[InputFact, str]] = []
+        for policy, name in spec.input_targets(key):
+            fact = InputFact(policy.id, name)
+            if policy.id in used and fact in facts.inputs:
+                out.append((fact, policy.inputs[name].kind))
+        return out
 
     literals: dict[str, ir.Value] = {}
     missing: set[str] = set()
     table: ir.Table | None = None
     provided: set[InputFact] = set()
-    if isinstance(inputs, pa.Table | ir.Table):
-        if isinstance(inputs, pa.Table):
+    if inputs_table is not None:
+        if isinstance(inputs_table, pa.Table):
             from lingjun.rules.engines import upload_table
 
-            t = upload_table(tables["enterprise"], inputs)
+            t = upload_table(tables["enterprise"], inputs_table)
         else:
-            t = inputs
+            t = inputs_table
         cols: dict[str, ir.Value] = {"uscc": t.uscc}
         for key in t.columns:
             if key == "uscc":
@@ -158,17 +100,20 @@ def _input_columns(
                 cols[facts.inputs[fact]] = col
                 provided.add(fact)
         table = t.select(**cols)
-    elif isinstance(inputs, Mapping):
-        for key, value in inputs.items():
-            for fact, kind in targets(key):
-                v = _input_value(kind, value, key)
-                literals[facts.inputs[fact]] = _input_constant(kind, v)
-                if v is None:
-                    missing.add(facts.inputs[fact])
-                provided.add(fact)
+    given = set(provided)
+    # a bare name first, so that "<policy id>.<name>" wins for its policy (as in the reference evaluator)
+    for key, value in sorted(spec.inputs, key=lambda item: "." in item[0]):
+        for fact, kind in targets(key):
+            if fact in given:  # the per-enterprise table's value
+                continue
+            v = input_value(kind, value, key)
+            literals[facts.inputs[fact]] = _input_constant(kind, v)
+            if v is None:
+                missing.add(facts.inputs[fact])
+            provided.add(fact)
     for fact, col in facts.inputs.items():
         if fact not in provided:
-            kind = next(p.policy.inputs[fact.name].kind for p in plans if p.policy.id == fact.policy)
+            kind = used[fact.policy].policy.inputs[fact.name].kind
             literals[col] = _input_constant(kind, None)
             missing.add(col)
     return literals, missing, table
@@ -234,18 +179,6 @@ def _constant(node: E.Node, params: Mapping[str, Any], year: int, as_of: date) -
     return False, None
 
 
-@dataclass
-class Query:
-    """The SQL of a run (flat stages as CTEs), its result schema, and what each column means."""
-
-    sql: str
-    schema: pa.Schema
-    backend: Any
-    plans: list[PolicyPlan]
-    facts: FactSet
-    mask_columns: list[tuple[str, list[tuple[str, str]]]]  # (mask column, [(fact column, name) per bit])
-
-
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while a query is built.
@@ -266,31 +199,22 @@ def gc_paused() -> Iterator[None]:
 @gc_paused()
 def build_query(
     tables: Mapping[str, ir.Table],
-    policies: Sequence[Policy],
+    spec: RunSpec,
     *,
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None = None,
-    inputs: Inputs = None,
+    inputs_table: InputsTable = None,
     compile_sql: bool = True,
 ) -> Query:
     """The single query of a run (exposed for tests and the benchmark); ``compile_sql=False``
     builds only the plan (the reference evaluator's use)."""
     check_tables(tables)
-    by_policy: dict[str, dict[str, str]] = {p.id: {} for p in policies}
-    for key, value in (overrides or {}).items():
-        pid, _, pname = key.rpartition(".")
-        if pid not in by_policy:
-            allowed = [f"{p.id}.{n}" for p in policies for n in p.parameters]
-            raise RulesError("unknown_override", name=key, allowed=names(allowed))
-        by_policy[pid][pname] = value
+    year, as_of = spec.year, spec.as_of
     facts = FactSet.empty(year, as_of)
     plans: list[PolicyPlan] = []
-    for i, policy in enumerate(policies):
-        params = policy.parameter_values(as_of, by_policy[policy.id])
+    for i, policy in enumerate(spec.policies):
+        params = dict(spec.params[policy.id])
         collect(policy, params, facts)
-        plans.append(PolicyPlan(policy, f"p{i}_", params, by_policy[policy.id], f"p{i}_ok"))
-    literals, missing_inputs, input_table = _input_columns(plans, facts, inputs, tables)
+        plans.append(PolicyPlan(policy, f"p{i}_", params, spec.overrides_of(policy), f"p{i}_ok"))
+    literals, missing_inputs, input_table = _input_columns(plans, facts, spec, inputs_table, tables)
     backend = tables["enterprise"].get_backend() if compile_sql else None
     strategy = "union" if backend is not None and backend.name == "pyspark" else "join"
     chain = Chain(None if backend is None else backend.name)
@@ -317,15 +241,15 @@ def build_query(
                     cp.threshold_spec = cols.store(f"{pre}c{j}_t", comp.value(c.test.right))
             plan.criteria.append(cp)
         for k, ind in enumerate(plan.policy.indicators):
-            spec = cols.store(f"{pre}i{k}_", named[("indicator", ind.id)])
-            assert spec is not None
-            plan.indicators[ind.id] = spec
+            value_spec = cols.store(f"{pre}i{k}_", named[("indicator", ind.id)])
+            assert value_spec is not None
+            plan.indicators[ind.id] = value_spec
         if plan.policy.indicators:
             plan.score = cols.store(f"{pre}score_", named[("score", "score")])
         for k, m in enumerate(plan.policy.metrics):
-            spec = cols.store(f"{pre}m{k}_", named[("metric", m.id)])
-            assert spec is not None
-            plan.metrics[m.id] = spec
+            value_spec = cols.store(f"{pre}m{k}_", named[("metric", m.id)])
+            assert value_spec is not None
+            plan.metrics[m.id] = value_spec
         for k, b in enumerate(plan.policy.bands):
             # the scale row (a stage column already): the letters are added in Arrow and in the
             # records, which spares the engine a CASE and a string column per band
@@ -348,64 +272,33 @@ def build_query(
         masks.append((word, chunk))
     final = t.select(**cols.cols)
     sql = chain.sql(final) if backend is not None else ""
-    return Query(sql, final.schema().to_pyarrow(), backend, plans, facts, masks)
+    return Query(sql, final.schema().to_pyarrow(), backend, plans, facts, masks, spec)
 
 
 # --- the entry point --------------------------------------------------------------------------
 
-_LIBRARY: Library | None = None
-
-
-def default_library() -> Library:
-    global _LIBRARY
-    if _LIBRARY is None:
-        _LIBRARY = load_library()
-    return _LIBRARY
-
-
-def resolve_policies(
-    policies: Sequence[Policy | str], year: int, as_of: date, library: Library | None = None
-) -> list[Policy]:
-    lib = library or default_library()
-    out: list[Policy] = []
-    for ref in policies:
-        policy = lib.resolve(ref, year, as_of)
-        if policy not in out:
-            out.append(policy)
-    return out
-
 
 def evaluate(
-    *,
-    tables: Mapping[str, ir.Table],
-    policies: Sequence[Policy | str],
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None = None,
-    inputs: Inputs = None,
-    library: Library | None = None,
+    *, tables: Mapping[str, ir.Table], spec: RunSpec, inputs_table: InputsTable = None
 ) -> Evaluation:
-    """Evaluate ``policies`` for every enterprise of ``tables`` (application year ``year``).
+    """Evaluate the run ``spec`` for every enterprise of ``tables``.
 
     ``tables`` maps every name of :data:`lingjun.dossier.schema.TABLES` to an Ibis table on one
-    backend. ``policies`` are ids (``tianjin.chuying.2021``), family names (``tianjin.chuying``:
-    the policy in force on ``as_of``) or :class:`Policy` objects. ``overrides`` maps
-    ``<policy id>.<parameter>`` to a YAML value for a what-if run. ``inputs`` gives policy inputs:
-    a mapping ``{name: value}`` for every enterprise, or a table with ``uscc`` and one column per
-    input (``name`` or ``<policy id>.<name>``). The compiled query is reused when the same run
-    is asked again on the same tables (:mod:`lingjun.rules.querycache`).
+    backend; ``spec`` says which policies, year, date, what-ifs and confirmed inputs
+    (:meth:`RunSpec.of <lingjun.rules.spec.RunSpec.of>`); ``inputs_table`` gives inputs per
+    enterprise (``uscc`` and one column per input, ``name`` or ``<policy id>.<name>``). The
+    compiled query is reused when the same run is asked again on the same tables
+    (:mod:`lingjun.rules.querycache`).
     """
-    resolved = resolve_policies(policies, year, as_of, library)
     query = QUERIES.get(
-        lambda: build_query(tables, resolved, year=year, as_of=as_of, overrides=overrides, inputs=inputs),
+        lambda: build_query(tables, spec, inputs_table=inputs_table),
         tables=tables,
-        policies=resolved,
-        year=year,
-        as_of=as_of,
-        overrides=overrides,
-        inputs=inputs,
+        spec=spec,
+        inputs_table=inputs_table,
     )
-    return Evaluation(run_query(query), query, year, as_of, dict(overrides or {}), query.backend.name)
+    return Evaluation(
+        run_query(query), query, spec.year, spec.as_of, spec.overrides_dict(), query.backend.name
+    )
 
 
 _SHAPES: dict[str, ir.Table] | None = None
@@ -421,29 +314,16 @@ def _shapes() -> dict[str, ir.Table]:
     return _SHAPES
 
 
-def build_plan(
-    policies: Sequence[Policy],
-    *,
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None = None,
-    inputs: Inputs = None,
-) -> Query:
+def build_plan(spec: RunSpec, *, inputs_table: InputsTable = None) -> Query:
     """The plan of a run without SQL or data (what every result column means), as the reference
     evaluator, an explanation page or a run's validation need it. Building it costs about 0.3 s
-    for all seven policies, so it is kept like a compiled query (:data:`PLANS`); raises the
-    engine's :class:`RulesError` for an unknown parameter or input and for a bad value."""
+    for all seven policies, so it is kept like a compiled query (:data:`PLANS`)."""
     shapes = _shapes()
     return PLANS.get(
-        lambda: build_query(
-            shapes, policies, year=year, as_of=as_of, overrides=overrides, inputs=inputs, compile_sql=False
-        ),
+        lambda: build_query(shapes, spec, inputs_table=inputs_table, compile_sql=False),
         tables=shapes,
-        policies=policies,
-        year=year,
-        as_of=as_of,
-        overrides=overrides,
-        inputs=inputs,
+        spec=spec,
+        inputs_table=inputs_table,
     )
 
 
@@ -457,4 +337,4 @@ def run_query(query: Query) -> pa.Table:
     return execute_sql(query.backend, query.sql, query.schema)
 
 
-__all__ = ["Evaluation", "evaluate", "build_query", "build_plan", "dt"]
+__all__ = ["Evaluation", "InputsTable", "build_plan", "build_query", "evaluate"]

@@ -12,9 +12,10 @@ from fractions import Fraction
 from typing import Any
 
 from lingjun.dossier import schema
+from lingjun.rules.outcome import FAIL, PASS, WORDS
 
-PASSED = "通过：{what}（{cite}）"
-FAILED = "不通过：{what}（{cite}）"
+PASSED = WORDS[PASS] + "：{what}（{cite}）"
+FAILED = WORDS[FAIL] + "：{what}（{cite}）"
 UNKNOWN = "待补充：{what}，缺少{missing}（{cite}）"
 UNDECIDABLE = "无法判断：{what}（{cite}）"
 PROVISIONAL = "【暂定，未核实：{reason}】"
@@ -117,10 +118,10 @@ def explain(
     has_cmp = (
         bool(op and measure) and value is not None and threshold is not None and not isinstance(value, bool)
     )
-    if result == "pass":
+    if result == PASS:
         what = f"{measure} {show(value, unit)} {_SYMBOL[op]} {show(threshold, unit)}" if has_cmp else label
         text = PASSED.format(what=what, cite=cite)
-    elif result == "fail":
+    elif result == FAIL:
         what = f"{measure} {show(value, unit)} {_NEGATED[op]} {show(threshold, unit)}" if has_cmp else label
         text = FAILED.format(what=what, cite=cite)
     elif missing:

@@ -517,4 +517,15 @@ def load_library(path: str | Path | None = None) -> Library:
     return lib
 
 
-__all__ = ["load_library", "load_policy_text", "parse_override", "plain"]
+_LIBRARY: Library | None = None
+
+
+def default_library() -> Library:
+    """The packaged policies, loaded once per process."""
+    global _LIBRARY
+    if _LIBRARY is None:
+        _LIBRARY = load_library()
+    return _LIBRARY
+
+
+__all__ = ["default_library", "load_library", "load_policy_text", "parse_override", "plain"]

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from lingjun.rules.errors import RulesError, names
+from lingjun.rules.outcome import WORDS
 
 if TYPE_CHECKING:
     from lingjun.rules.result import Evaluation
 
 FORMATS = ("json", "csv", "xlsx")
-RESULT_LABELS = {"pass": "通过", "fail": "不通过", "unknown": "需补充材料"}  # as the web app's Outcome
+#: outcome code → the word the files show (:mod:`lingjun.rules.outcome`)
+RESULT_LABELS = WORDS
 
 #: one row per enterprise × policy × criterion (the CSV, and the xlsx sheet 条件明细)
 DETAIL_HEADERS = (

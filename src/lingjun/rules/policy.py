@@ -184,20 +184,71 @@ class Policy:
                 return c
         raise KeyError(cid)
 
-    def parameter_values(self, on: date, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """Every parameter's value on ``on``; ``overrides`` maps parameter name → YAML text."""
+    def parameter_values(self, on: date, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every parameter's value on ``on``; ``overrides`` maps parameter name → a value already
+        parsed (a what-if: :class:`lingjun.rules.spec.RunSpec` parses the YAML text once)."""
         values = {name: p.at(on) for name, p in self.parameters.items()}
-        for name, text in (overrides or {}).items():
+        for name, value in (overrides or {}).items():
             if name not in self.parameters:
                 raise RulesError(
                     "unknown_override",
                     name=f"{self.id}.{name}",
                     allowed=names(f"{self.id}.{p}" for p in self.parameters),
                 )
-            from lingjun.rules.loader import parse_override  # the loader reads policies: no cycle at import
-
-            values[name] = parse_override(self.parameters[name], text, f"{self.id}.{name}")
+            values[name] = value
         return values
+
+    def confirmable_inputs(self) -> tuple[ConfirmableInput, ...]:
+        """The yes/no inputs an officer may confirm (人工确认), each with the value that satisfies
+        the criteria testing it (``input.prohibited_sector == false``) and those criteria's ids.
+
+        An input is confirmable when a criterion compares it with a constant yes or no; inputs
+        that are scores or amounts (专家评分) are entered, not confirmed, and are not listed."""
+        out = []
+        for name, spec in self.inputs.items():
+            if spec.kind != "bool":
+                continue
+            wanted = [(c.id, v) for c in self.criteria if (v := _wanted_value(c.test, name)) is not None]
+            if not wanted:
+                continue
+            value = wanted[0][1]
+            decides = tuple(cid for cid, v in wanted if v == value)
+            out.append(ConfirmableInput(self.id, name, spec.label, value, decides))
+        return tuple(out)
+
+
+def _wanted_value(test: E.Node, name: str) -> bool | None:
+    """The value of boolean input ``name`` that satisfies ``test`` when ``test`` is a comparison
+    of the input with a constant yes or no (either way round); None otherwise."""
+    if not isinstance(test, E.Cmp) or test.op not in ("==", "!="):
+        return None
+    for ref, const in ((test.left, test.right), (test.right, test.left)):
+        if (
+            isinstance(ref, E.InputRef)
+            and ref.name == name
+            and isinstance(const, E.Const)
+            and isinstance(const.value, bool)
+        ):
+            return const.value if test.op == "==" else not const.value
+    return None
+
+
+@dataclass(frozen=True)
+class ConfirmableInput:
+    """A yes/no policy input an officer may confirm for a whole run (or an enterprise for itself)."""
+
+    policy: str  # policy id
+    name: str
+    label: str
+    #: the value that satisfies the criteria testing it
+    value: bool
+    #: ids of the criteria it decides
+    criteria: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """The input as runs name it: ``<policy id>.<input name>``."""
+        return f"{self.policy}.{self.name}"
 
 
 # --- the library ------------------------------------------------------------------------------
@@ -241,4 +292,4 @@ class Library:
         return self.get(ref)
 
 
-__all__ = ["Library", "Policy", "Criterion", "Parameter", "Scale", "Bracket"]
+__all__ = ["Library", "Policy", "Criterion", "ConfirmableInput", "Parameter", "Scale", "Bracket"]

@@ -2,11 +2,12 @@
 
 Building a run's Ibis expressions and compiling them to SQL costs about half a second for all
 seven policies, whatever the pool's size; the web app and scripts run the same policies, year,
-date and what-ifs on the same tables again and again. A :class:`~lingjun.rules.evaluation.Query`
+date and what-ifs on the same tables again and again. A :class:`~lingjun.rules.plan.Query`
 depends on nothing else, so it is kept in a small LRU keyed by exactly those inputs:
 
-* the policies by identity (a reloaded library is a miss, never a stale hit),
-* year, evaluation date, what-if overrides and scalar inputs by value,
+* the run's :class:`~lingjun.rules.spec.RunSpec` (its ``key``): the policies by identity (a
+  reloaded library is a miss, never a stale hit), year, evaluation date, what-if overrides and
+  confirmed inputs by value,
 * the input tables by their Ibis expressions: their names, SQL and schemas, which is all the SQL
   text depends on.
 
@@ -23,9 +24,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
@@ -33,8 +33,9 @@ import ibis.expr.types as ir
 from lingjun.rules.engines import backend_of
 
 if TYPE_CHECKING:
-    from lingjun.rules.evaluation import Query
+    from lingjun.rules.plan import Query
     from lingjun.rules.policy import Policy
+    from lingjun.rules.spec import RunSpec
 
 #: how many compiled queries a process keeps
 SIZE = 16
@@ -54,20 +55,18 @@ class QueryCache:
         build: Callable[[], Query],
         *,
         tables: Mapping[str, ir.Table],
-        policies: Sequence[Policy],
-        year: int,
-        as_of: date,
-        overrides: Mapping[str, str] | None,
-        inputs: Any,
+        spec: RunSpec,
+        inputs_table: Any = None,
     ) -> Query:
-        """The cached query for these arguments, or ``build()`` (kept when they can be a key)."""
-        key = _key(tables, policies, year, as_of, overrides, inputs)
+        """The cached query of run ``spec`` on ``tables``, or ``build()`` (kept unless inputs are
+        given per enterprise)."""
+        key = _key(tables, spec, inputs_table)
         if key is None:
             return build()
         backend = _backend(tables)
         with self._lock:
             found = self._entries.get(key)
-            if found is not None and all(a is b for a, b in zip(found[0], policies, strict=True)):
+            if found is not None and all(a is b for a, b in zip(found[0], spec.policies, strict=True)):
                 self._entries.move_to_end(key)
                 self.hits += 1
                 query = found[1]
@@ -77,7 +76,7 @@ class QueryCache:
         query = build()
         with self._lock:
             self.misses += 1
-            self._entries[key] = (tuple(policies), query)
+            self._entries[key] = (spec.policies, query)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return query
@@ -92,25 +91,11 @@ def _backend(tables: Mapping[str, ir.Table]) -> Any:
     return backend_of(tables["enterprise"])
 
 
-def _key(
-    tables: Mapping[str, ir.Table],
-    policies: Sequence[Policy],
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None,
-    inputs: Any,
-) -> Hashable | None:
-    if inputs is not None and not isinstance(inputs, Mapping):
+def _key(tables: Mapping[str, ir.Table], spec: RunSpec, inputs_table: Any) -> Hashable | None:
+    if inputs_table is not None:
         return None  # a per-enterprise table
+    key = (tuple(sorted((name, t.op()) for name, t in tables.items())), spec.key)
     try:
-        key = (
-            tuple(sorted((name, t.op()) for name, t in tables.items())),
-            tuple(id(p) for p in policies),
-            year,
-            as_of,
-            tuple(sorted((overrides or {}).items())),
-            tuple(sorted((inputs or {}).items())),
-        )
         hash(key)
     except TypeError:  # an unhashable input value: build afresh
         return None

@@ -20,15 +20,13 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from lingjun.rules.explain import explain, gap_text
+from lingjun.rules.outcome import FAIL, UNKNOWN, outcome_of
 
 if TYPE_CHECKING:
-    from lingjun.rules.evaluation import PolicyPlan, Query, ValueSpec
+    from lingjun.rules.plan import PolicyPlan, Query, ValueSpec
 
-PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-
-
-def word(b: bool | None) -> str:
-    return UNKNOWN if b is None else (PASS if b else FAIL)
+#: a three-valued result as its outcome code (:mod:`lingjun.rules.outcome`)
+word = outcome_of
 
 
 def exact_value(row: dict[str, Any], spec: ValueSpec | None) -> Any:

@@ -21,10 +21,12 @@ from lingjun.dossier import schema
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
 from lingjun.rules import expr as E
 from lingjun.rules.compiler import FLIPPED, upper_bound
-from lingjun.rules.evaluation import Inputs, PolicyPlan, Query, ValueSpec, build_plan, resolve_policies
+from lingjun.rules.evaluation import build_plan
 from lingjun.rules.facts import AnnualFact, CountFact, InputFact, bind_filters, uncertain_fields
-from lingjun.rules.policy import Library, Policy, Scale
+from lingjun.rules.plan import PolicyPlan, Query, ValueSpec
+from lingjun.rules.policy import Policy, Scale
 from lingjun.rules.records import build_records
+from lingjun.rules.spec import RunSpec
 
 _Q = Decimal("0.0001")
 _IP_CLASSES = {"I": schema.IP_CLASS_I, "II": schema.IP_CLASS_II}
@@ -465,35 +467,28 @@ class ReferenceEvaluation:
         return build_records(self.rows, self.query, self.year, self.as_of)
 
 
-def _per_enterprise_inputs(inputs: Inputs) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    if inputs is None:
-        return {}, {}
-    if isinstance(inputs, pa.Table):
-        by = {}
-        for r in inputs.to_pylist():
-            uscc = r.pop("uscc")
-            by[uscc] = {k: v for k, v in r.items() if v is not None}
-        return {}, by
-    if isinstance(inputs, Mapping):
-        return dict(inputs), {}
-    raise TypeError("the reference evaluator takes inputs as a mapping or a pyarrow table")
+def _per_enterprise_inputs(inputs_table: pa.Table | None) -> dict[str, dict[str, Any]]:
+    """uscc → the inputs the table gives that enterprise (a null cell is an unknown input, as in
+    the engines, where the table's column wins over an input confirmed for everyone)."""
+    if inputs_table is None:
+        return {}
+    if not isinstance(inputs_table, pa.Table):
+        raise TypeError("the reference evaluator takes per-enterprise inputs as a pyarrow table")
+    by = {}
+    for r in inputs_table.to_pylist():
+        uscc = r.pop("uscc")
+        by[uscc] = r
+    return by
 
 
 def evaluate_reference(
-    dossiers: Sequence[Mapping[str, Any]],
-    *,
-    policies: Sequence[Policy | str],
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None = None,
-    inputs: Inputs = None,
-    library: Library | None = None,
+    dossiers: Sequence[Mapping[str, Any]], *, spec: RunSpec, inputs_table: pa.Table | None = None
 ) -> ReferenceEvaluation:
     """Evaluate normalised dossiers one by one (same arguments as :func:`lingjun.rules.evaluate`)."""
-    resolved = resolve_policies(policies, year, as_of, library)
-    scalar, per = _per_enterprise_inputs(inputs)
-    probe = inputs if isinstance(inputs, pa.Table) else scalar
-    query = build_plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=probe)
+    scalar = spec.inputs_dict()
+    per = _per_enterprise_inputs(inputs_table)
+    query = build_plan(spec, inputs_table=inputs_table)
+    year, as_of = spec.year, spec.as_of
     ordered = sorted(dossiers, key=lambda d: d["uscc"].encode("utf-8"))  # the engines' order
     sources = _fact_sources(query)
     rows = [

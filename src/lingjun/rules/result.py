@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lingjun.rules.outcome import FAIL, PASS, UNKNOWN
+
 if TYPE_CHECKING:
-    from lingjun.rules.evaluation import PolicyPlan, Query
-    from lingjun.rules.stages import ValueSpec
+    from lingjun.rules.plan import PolicyPlan, Query, ValueSpec
 
-PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-
-_WORDS = pa.array([PASS, FAIL, UNKNOWN])
+_WORDS = pa.array([PASS, FAIL, UNKNOWN])  # indices 0, 1, 2 below
 
 
 def result_words(col: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:

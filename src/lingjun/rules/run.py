@@ -1,8 +1,10 @@
-"""Conveniences on top of :func:`lingjun.rules.evaluate`: dossiers on DuckDB, and the CLI's body."""
+"""The library's entry points on data that is not yet in an engine: dossiers on DuckDB, and
+:func:`run_evaluation`, the body of ``lingjun evaluate`` (and of the tests that run it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -11,33 +13,19 @@ import pyarrow as pa
 
 from lingjun.dossier.tables import dossiers_to_arrow
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.evaluation import Inputs, evaluate
-from lingjun.rules.output import write
-from lingjun.rules.policy import Library, Policy
+from lingjun.rules.errors import RulesError, names
+from lingjun.rules.evaluation import InputsTable, evaluate
+from lingjun.rules.output import FORMATS, write
 from lingjun.rules.result import Evaluation
+from lingjun.rules.spec import RunSpec
 
 
 def evaluate_dossiers(
-    dossiers: Iterable[Mapping[str, Any]],
-    *,
-    policies: Sequence[Policy | str],
-    year: int,
-    as_of: date,
-    overrides: Mapping[str, str] | None = None,
-    inputs: Inputs = None,
-    library: Library | None = None,
+    dossiers: Iterable[Mapping[str, Any]], *, spec: RunSpec, inputs_table: InputsTable = None
 ) -> Evaluation:
     """Evaluate normalised dossiers on an in-memory DuckDB."""
     tables = register_tables(connect("duckdb"), dossiers_to_arrow(dossiers))
-    return evaluate(
-        tables=tables,
-        policies=policies,
-        year=year,
-        as_of=as_of,
-        overrides=overrides,
-        inputs=inputs,
-        library=library,
-    )
+    return evaluate(tables=tables, spec=spec, inputs_table=inputs_table)
 
 
 def default_as_of(year: int, today: date) -> date:
@@ -48,35 +36,34 @@ def default_as_of(year: int, today: date) -> date:
 def run_evaluation(
     *,
     input_tables: Mapping[str, pa.Table],
-    policy_ids: Sequence[str],
-    year: int,
-    as_of: date,
+    spec: RunSpec,
     engine: str = "duckdb",
-    overrides: Mapping[str, str] | None = None,
-    inputs: Inputs = None,
-    fmt: str = "json",
-    out: IO[bytes] | Path | str,
     engine_options: Mapping[str, Any] | None = None,
-    library: Library | None = None,
+    inputs_table: pa.Table | None = None,
+    fmt: str = "json",
+    out: IO[bytes] | Path | str | None = None,
 ) -> Evaluation:
-    """The body of ``lingjun evaluate``: upload, evaluate, write records in ``fmt`` to ``out``.
+    """Upload the table form to ``engine``, evaluate the run ``spec``, write the records in
+    ``fmt`` to ``out`` (when given) and close what it opened: the body of ``lingjun evaluate``.
 
     ``input_tables`` is the table form (see :func:`lingjun.dossier.tables.dossiers_to_arrow`);
-    ``overrides`` come from ``--set PARAM=VALUE``; ``policy_ids`` may name families
-    (``tianjin.chuying``) to use the rules in force on ``as_of``.
+    on PostgreSQL it goes to a scratch schema that is dropped afterwards, so concurrent runs
+    on one database never meet. ``engine_options`` are :func:`~lingjun.rules.engines.connect`'s.
     """
+    if out is not None and fmt not in FORMATS:
+        raise RulesError("unknown_format", fmt=fmt, allowed=names(FORMATS))
     con = connect(engine, **dict(engine_options or {}))
-    tables = register_tables(con, input_tables)
-    ev = evaluate(
-        tables=tables,
-        policies=policy_ids,
-        year=year,
-        as_of=as_of,
-        overrides=overrides,
-        inputs=inputs,
-        library=library,
-    )
-    write(ev, fmt, out)
+    scratch = f"lj_eval_{uuid.uuid4().hex[:12]}" if engine == "postgres" else None
+    try:
+        tables = register_tables(con, input_tables, schema=scratch)
+        ev = evaluate(tables=tables, spec=spec, inputs_table=inputs_table)
+    finally:
+        if scratch:
+            con.raw_sql(f'DROP SCHEMA IF EXISTS "{scratch}" CASCADE').close()
+        if engine != "spark":  # the Spark session is shared for the process
+            con.disconnect()
+    if out is not None:
+        write(ev, fmt, out)
     return ev
 
 
@@ -86,8 +73,6 @@ def parse_sets(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            from lingjun.rules.errors import RulesError
-
             raise RulesError(
                 "bad_override",
                 name=item,

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -22,7 +21,6 @@ from lingjun.rules import expr as E
 from lingjun.rules.compiler import (
     BIG_DUCKDB,
     BIG_SQL,
-    ONE,
     Num,
     PolicyCompiler,
     Root,
@@ -31,21 +29,8 @@ from lingjun.rules.compiler import (
     is_big,
 )
 from lingjun.rules.facts import FactSet
+from lingjun.rules.plan import PolicyPlan, ValueSpec
 from lingjun.rules.policy import Policy
-
-if TYPE_CHECKING:
-    from lingjun.rules.evaluation import PolicyPlan
-
-
-@dataclass(frozen=True)
-class ValueSpec:
-    """How a displayed number is stored: exact ``n/d`` columns, or a compound growth ``x0, x1``."""
-
-    kind: str  # "num" | "root" | "raw"
-    columns: tuple[str, ...]
-    periods: int = 0
-    k: Fraction = ONE  # a number is n / (d · k)
-    approx: str | None = None  # a stage column with n/(d·k) as a double (128-bit n/d only)
 
 
 @dataclass

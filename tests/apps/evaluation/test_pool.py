@@ -58,6 +58,7 @@ from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.evaluation.services import evaluation_of_pool
 from lingjun.demo import generate_dossiers
+from lingjun.rules import RunSpec
 
 # 6 000 pages in one transaction: the WAL index outgrows its first 32 KiB region
 FILL = (
@@ -73,7 +74,7 @@ with transaction.atomic(), connection.cursor() as cursor:
     cursor.execute(FILL)
 with connection.cursor() as cursor:  # a small write: the WAL starts again from its first frame
     cursor.execute("INSERT INTO filler VALUES (x'00')")
-evaluation = evaluation_of_pool(policies=["tianjin.chuying.2021"], year=2025, as_of=date(2025, 6, 30))
+evaluation = evaluation_of_pool(spec=RunSpec.of(["tianjin.chuying.2021"], year=2025, as_of=date(2025, 6, 30)))
 assert evaluation.table.num_rows == 200
 with transaction.atomic(), connection.cursor() as cursor:  # SIGBUS here when DuckDB opened the live file
     cursor.execute(FILL)

@@ -28,6 +28,7 @@ from lingjun.apps.evaluation.services import (
     this_worker,
 )
 from lingjun.demo import generate_dossiers
+from lingjun.rules.spec import RunSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +64,9 @@ def test_run_stores_counts_results_and_explanations(demo_pool, tmp_path, setting
 
     fresh = {
         (r["uscc"], r["policy"]): r
-        for r in evaluation_of_pool(policies=POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED).to_records()
+        for r in evaluation_of_pool(
+            spec=RunSpec.of(POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED)
+        ).to_records()
     }
     uscc = demo_pool[7]["uscc"]
     explained = evaluation_explain(run=run, uscc=uscc)
@@ -103,8 +106,10 @@ def _engines() -> list:
 
 @pytest.mark.parametrize("engine", _engines())
 def test_every_engine_gives_the_same_results_on_the_pool(demo_pool, engine):
-    duck = evaluation_of_pool(policies=POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED)
-    other = evaluation_of_pool(policies=POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED, engine=engine)
+    duck = evaluation_of_pool(spec=RunSpec.of(POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED))
+    other = evaluation_of_pool(
+        engine=engine, spec=RunSpec.of(POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED)
+    )
     key = lambda r: (r["uscc"], r["policy"])  # noqa: E731
     assert sorted(other.to_records(), key=key) == sorted(duck.to_records(), key=key)
 
@@ -196,7 +201,8 @@ def test_runs_on_the_pool_reuse_the_compiled_query_and_see_the_current_data(demo
     QUERIES.clear()
     chuying = "tianjin.chuying.2021"
     first = {
-        r["uscc"]: r for r in evaluation_of_pool(policies=[chuying], year=2025, as_of=AS_OF).to_records()
+        r["uscc"]: r
+        for r in evaluation_of_pool(spec=RunSpec.of([chuying], year=2025, as_of=AS_OF)).to_records()
     }
     passed = next(u for u, r in first.items() if r["result"] == "pass")
     dossier = next(d for d in demo_pool if d["uscc"] == passed)
@@ -204,7 +210,8 @@ def test_runs_on_the_pool_reuse_the_compiled_query_and_see_the_current_data(demo
         row["operating_revenue"] = Decimal(0)
     dossiers_apply(dossiers=[dossier], user=None, source="import")
     second = {
-        r["uscc"]: r for r in evaluation_of_pool(policies=[chuying], year=2025, as_of=AS_OF).to_records()
+        r["uscc"]: r
+        for r in evaluation_of_pool(spec=RunSpec.of([chuying], year=2025, as_of=AS_OF)).to_records()
     }
     assert (QUERIES.hits, QUERIES.misses) == (1, 1)
     assert second[passed]["result"] == "fail"

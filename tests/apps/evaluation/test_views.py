@@ -35,6 +35,7 @@ from lingjun.apps.evaluation.services import evaluation_of_pool, evaluation_run
 from lingjun.demo import generate_dossiers
 from lingjun.rules import default_as_of
 from lingjun.rules.errors import BAD_OVERRIDE, UNKNOWN_OVERRIDE
+from lingjun.rules.spec import RunSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -534,7 +535,7 @@ def test_self_evaluation_shows_gaps_in_the_engines_words_and_agrees_with_the_eng
     assert [p.policy for p in result.policies] == policies
     engine = {
         r["policy"]: r
-        for r in evaluation_of_pool(policies=policies, year=2025, as_of=as_of).to_records()
+        for r in evaluation_of_pool(spec=RunSpec.of(policies, year=2025, as_of=as_of)).to_records()
         if r["uscc"] == uscc
     }
     for p in result.policies:

@@ -21,7 +21,6 @@ from lingjun.apps.evaluation.models import Outcome
 from lingjun.apps.evaluation.pool import pool_is_sqlite
 from lingjun.apps.evaluation.selectors.policies import policies_in_force, policy_library, policy_options
 from lingjun.rules import RulesError, default_as_of, parse_sets
-from lingjun.rules import expr as E
 from lingjun.rules.policy import Policy
 
 #: earliest application year offered (the oldest policy in the library is from 2016)
@@ -62,45 +61,25 @@ class Confirmation:
         return f"confirm:{self.key}"
 
 
-def _wanted_value(policy: Policy, name: str) -> bool | None:
-    """The value of a boolean input that satisfies the criterion testing it (``input.x == False``)."""
-    for c in policy.criteria:
-        t = c.test
-        if (
-            isinstance(t, E.Cmp)
-            and t.op == "=="
-            and isinstance(t.left, E.InputRef)
-            and t.left.name == name
-            and isinstance(t.right, E.Const)
-            and isinstance(t.right.value, bool)
-        ):
-            return t.right.value
-    return None
-
-
 def confirmations(
     policies: Iterable[Policy], wording: dict[str, Any], *, all_inputs: bool
 ) -> list[Confirmation]:
-    """One checkbox per boolean input of ``policies`` whose wanted value a criterion states: those
+    """One checkbox per input of ``policies`` an officer may confirm (the rules library says which,
+    :meth:`Policy.confirmable_inputs <lingjun.rules.policy.Policy.confirmable_inputs>`): those
     ``wording`` words, and with ``all_inputs`` the others too, worded from the input's label."""
     out = []
     for policy in policies:
-        for name, spec in policy.inputs.items():
-            if spec.kind != "bool":
-                continue
-            value = _wanted_value(policy, name)
-            if value is None:
-                continue
-            if name in wording:
-                label = str(wording[name])
+        for c in policy.confirmable_inputs():
+            if c.name in wording:
+                label = str(wording[c.name])
             elif all_inputs:
                 label = _("已确认：%(label)s — %(value)s") % {
-                    "label": spec.label,
-                    "value": _("是") if value else _("否"),
+                    "label": c.label,
+                    "value": _("是") if c.value else _("否"),
                 }
             else:
                 continue
-            out.append(Confirmation(f"{policy.id}.{name}", policy.id, name, value, label, policy.label))
+            out.append(Confirmation(c.key, policy.id, c.name, c.value, label, policy.label))
     return out
 
 

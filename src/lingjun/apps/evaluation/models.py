@@ -12,11 +12,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lingjun.rules import outcome
+from lingjun.rules.spec import RunSpec
+
 
 class Outcome(models.TextChoices):
-    PASS = "pass", _("通过")
-    FAIL = "fail", _("不通过")
-    UNKNOWN = "unknown", _("需补充材料")
+    """The rules library's outcomes (:mod:`lingjun.rules.outcome`): its codes, its words (written
+    out here for the translation catalog; a test keeps them equal to the library's)."""
+
+    PASS = outcome.PASS, _("通过")
+    FAIL = outcome.FAIL, _("不通过")
+    UNKNOWN = outcome.UNKNOWN, _("需补充材料")
 
 
 class EvaluationRun(models.Model):
@@ -58,6 +64,13 @@ class EvaluationRun(models.Model):
 
     def __str__(self) -> str:
         return f"评价批次 #{self.pk}（{self.year} 年度）"
+
+    def spec(self) -> RunSpec:
+        """The run as the rules library takes it: policies, year, date, what-ifs, confirmed inputs
+        (checked again against the policy library; raises :class:`~lingjun.rules.RulesError`)."""
+        return RunSpec.of(
+            self.policies, year=self.year, as_of=self.as_of, overrides=self.overrides, inputs=self.inputs
+        )
 
 
 class EvaluationResult(models.Model):

@@ -35,8 +35,9 @@ from lingjun.apps.evaluation.pool import (
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
 from lingjun.apps.evaluation.storage import runs_dir
 from lingjun.rules.engines import connect, register_tables
-from lingjun.rules.evaluation import build_plan, evaluate, resolve_policies
+from lingjun.rules.evaluation import evaluate
 from lingjun.rules.result import Evaluation
+from lingjun.rules.spec import RunSpec
 
 logger = logging.getLogger(__name__)
 
@@ -67,27 +68,12 @@ def _pool_tables(engine: str, stack: ExitStack) -> tuple[Any, dict[str, Any]]:
     raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
 
 
-def evaluation_of_pool(
-    *,
-    policies: Sequence[str],
-    year: int,
-    as_of: date,
-    engine: str = "duckdb",
-    overrides: Mapping[str, str] | None = None,
-    inputs: Mapping[str, Any] | None = None,
-) -> Evaluation:
-    """Evaluate the whole pool (no storage): the engine's :class:`Evaluation`."""
+def evaluation_of_pool(*, spec: RunSpec, engine: str = "duckdb") -> Evaluation:
+    """Evaluate the whole pool for the run ``spec`` (no storage): the engine's :class:`Evaluation`."""
     with ExitStack() as stack:
         con, tables = _pool_tables(engine, stack)
         try:
-            evaluation = evaluate(
-                tables=tables,
-                policies=list(policies),
-                year=year,
-                as_of=as_of,
-                overrides=overrides,
-                inputs=dict(inputs) if inputs else None,
-            )
+            evaluation = evaluate(tables=tables, spec=spec)
         finally:
             if engine != "spark":  # the Spark session is shared for the process
                 con.disconnect()
@@ -133,17 +119,18 @@ def evaluation_run_start(
         raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
     if engine == "postgres" and pool_is_sqlite():
         raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
-    resolved = resolve_policies(list(policies), year, as_of)
-    build_plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=dict(inputs) if inputs else None)
+    spec = RunSpec.of(policies, year=year, as_of=as_of, overrides=overrides, inputs=inputs)
     return EvaluationRun.objects.create(
-        policies=[p.id for p in resolved],
+        policies=spec.policy_ids,
         year=year,
         as_of=as_of,
         engine=engine,
-        overrides=dict(overrides or {}),
-        inputs=dict(inputs or {}),
+        overrides=spec.overrides_dict(),
+        inputs=spec.inputs_dict(),
         user=user,
-        provisional=[p.id for p in resolved if not p.verified or not all(c.verified for c in p.criteria)],
+        provisional=[
+            p.id for p in spec.policies if not p.verified or not all(c.verified for c in p.criteria)
+        ],
         worker=this_worker(),
     )
 
@@ -158,14 +145,7 @@ def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:
     run.worker, run.begun_at = this_worker(), timezone.now()
     run.save(update_fields=["worker", "begun_at"])
     try:
-        evaluation = evaluation_of_pool(
-            policies=run.policies,
-            year=run.year,
-            as_of=run.as_of,
-            engine=run.engine,
-            overrides=run.overrides or None,
-            inputs=run.inputs or None,
-        )
+        evaluation = evaluation_of_pool(spec=run.spec(), engine=run.engine)
         path = runs_dir() / f"run-{run.pk}.parquet"
         pq.write_table(evaluation.table, path)
         with transaction.atomic():

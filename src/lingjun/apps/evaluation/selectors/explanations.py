@@ -27,8 +27,8 @@ from lingjun.apps.evaluation.selectors.policies import (
 )
 from lingjun.apps.evaluation.storage import runs_dir
 from lingjun.dossier.schema import LIST_SECTIONS
-from lingjun.rules import default_as_of, evaluate_reference
-from lingjun.rules.evaluation import build_plan, resolve_policies
+from lingjun.rules import RunSpec, default_as_of, evaluate_reference
+from lingjun.rules.evaluation import build_plan
 from lingjun.rules.explain import missing_label, show
 from lingjun.rules.policy import Policy
 from lingjun.rules.records import build_records
@@ -269,9 +269,8 @@ def self_evaluation(
     if dossier is None or not policies:
         out.note = _("没有可评价的档案或政策。")
         return out
-    records = evaluate_reference(
-        [dossier], policies=list(policies), year=year, as_of=as_of, inputs=wanted or None
-    ).to_records()
+    spec = RunSpec.of(policies, year=year, as_of=as_of, inputs=wanted)
+    records = evaluate_reference([dossier], spec=spec).to_records()
     out.policies = sorted((policy_explanation(r) for r in records), key=lambda p: policy_sort_key(p.policy))
     out.seconds = time.perf_counter() - started
     return out
@@ -286,11 +285,5 @@ def evaluation_explain(*, run: EvaluationRun, uscc: str) -> list[dict[str, Any]]
     table = pq.read_table(runs_dir() / run.result_file, filters=[("uscc", "=", uscc)])
     if table.num_rows == 0:
         return []
-    query = build_plan(
-        resolve_policies(run.policies, run.year, run.as_of),
-        year=run.year,
-        as_of=run.as_of,
-        overrides=run.overrides,
-        inputs=run.inputs or None,
-    )
+    query = build_plan(run.spec())
     return build_records(table.to_pylist(), query, run.year, run.as_of)

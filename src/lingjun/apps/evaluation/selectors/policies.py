@@ -13,8 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from lingjun.rules import RulesError
-from lingjun.rules.evaluation import default_library
 from lingjun.rules.explain import show
+from lingjun.rules.loader import default_library
 from lingjun.rules.policy import Library, Parameter, Policy
 
 #: policy families in the order the pages list them (national first, then the Tianjin tiers)
