@@ -116,6 +116,8 @@ def test_a_confirmed_input_decides_its_criterion() -> None:
     (c,) = spec.confirmable_inputs()
     confirmed = RunSpec.of([SME], year=YEAR, as_of=AS_OF, inputs={c.key: c.value})
     for run, want in ((spec, "unknown"), (confirmed, "pass")):
-        (rec,) = evaluate_dossiers([dossier], spec=run).to_records()
+        ev = evaluate_dossiers([dossier], spec=run)
+        assert ev.spec == run
+        (rec,) = ev.to_records()
         results = {x["id"]: x["result"] for x in rec["criteria"]}
         assert {results[cid] for cid in c.criteria} == {want}

@@ -21,6 +21,7 @@ from lingjun.rules.outcome import FAIL, PASS, UNKNOWN
 
 if TYPE_CHECKING:
     from lingjun.rules.plan import PolicyPlan, Query, ValueSpec
+    from lingjun.rules.spec import RunSpec
 
 _WORDS = pa.array([PASS, FAIL, UNKNOWN])  # indices 0, 1, 2 below
 
@@ -93,6 +94,11 @@ class Evaluation:
     @property
     def plans(self) -> list[PolicyPlan]:
         return self.query.plans
+
+    @property
+    def spec(self) -> RunSpec:
+        """The run this is the result of."""
+        return self.query.spec
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per policy id: how many enterprises pass, fail and are unknown."""
