@@ -53,9 +53,9 @@ def test_run_stores_counts_results_and_explanations(demo_pool, tmp_path, setting
     assert set(run.counts) == set(POLICIES)
     for pid, counts in run.counts.items():
         assert sum(counts.values()) == 400
-        stored = EvaluationResult.objects.filter(run=run, policy=pid)
-        assert stored.filter(result="pass").count() == counts["pass"]
-        assert stored.filter(result="unknown").count() == counts["unknown"]
+        stored = EvaluationResult.objects
+        assert stored.of(run, policy=pid, result="pass").count() == counts["pass"]
+        assert stored.of(run, policy=pid, result="unknown").count() == counts["unknown"]
     # every tier has members in the demo district
     assert all(run.counts[p]["pass"] > 0 for p in ("tianjin.chuying.2021", "national.tech_sme.2017"))
     # 瞪羚 rests on provisional parameters: the run says so
