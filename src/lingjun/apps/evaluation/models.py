@@ -120,7 +120,8 @@ class EvaluationResult(models.Model):
     Read them with :func:`decode_results`; filter them with ``EvaluationResult.objects.of(…)``.
     """
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results")
+    #: no index of its own: the unique ``(run, uscc)`` index serves every lookup by run
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results", db_index=False)
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         to_field="uscc",

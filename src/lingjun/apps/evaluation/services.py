@@ -135,6 +135,9 @@ def results_table(evaluation: Evaluation) -> pa.Table:
 
 def _store_results(run: EvaluationRun, evaluation: Evaluation) -> None:
     table = results_table(evaluation)
+    # in the order of the (run, uscc) index: each row lands next to the last (twice as fast on
+    # SQLite as the engine's order)
+    table = table.take(pc.sort_indices(table["uscc"]))
     run_ids = pa.array([run.pk] * table.num_rows, pa.int64())
     load_arrow(EvaluationResult, table.add_column(0, "run_id", run_ids))
 
