@@ -72,4 +72,4 @@ def load_arrow(model: type[models.Model], table: pa.Table) -> None:
         return
     sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, zip(*(c.to_pylist() for c in table.columns), strict=True))
+        cursor.executemany(sql, list(zip(*(c.to_pylist() for c in table.columns), strict=True)))

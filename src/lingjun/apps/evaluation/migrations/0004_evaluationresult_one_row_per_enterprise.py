@@ -18,7 +18,7 @@ def one_row_per_enterprise(apps, schema_editor):
     Result = apps.get_model("evaluation", "EvaluationResult")
     for run in Run.objects.all().iterator():
         policies = list(run.policies)
-        found = {}
+        found: dict[str, dict[str, tuple[str, Decimal | None]]] = {}
         old = Result.objects.filter(run=run).exclude(policy="")
         for uscc, policy, result, score in old.values_list("enterprise_id", "policy", "result", "score"):
             found.setdefault(uscc, {})[policy] = (result, score)
@@ -51,7 +51,7 @@ def one_row_per_policy(apps, schema_editor):
         rows = []
         for uscc, outcomes, scores in new.values_list("enterprise_id", "outcomes", "scores"):
             parts = scores.split(";") if scores else [""] * len(policies)
-            for policy, code, score in zip(policies, outcomes, parts):
+            for policy, code, score in zip(policies, outcomes, parts, strict=True):
                 rows.append(
                     Result(
                         run=run,

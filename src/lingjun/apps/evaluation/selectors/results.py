@@ -65,9 +65,7 @@ def run_results(*, user: User, run: EvaluationRun, filters: ResultFilters) -> Qu
     policy = filters.policy if filters.policy in run.policies else ""
     result = filters.result if filters.result in Outcome.values else ""
     wanted = EvaluationResult.objects.of(run, policy=policy, result=result)
-    rare = (
-        policy and result and int((run.counts or {}).get(policy, {}).get(result, 0)) <= SPARSE_RESULTS
-    )
+    rare = policy and result and int((run.counts or {}).get(policy, {}).get(result, 0)) <= SPARSE_RESULTS
     if rare:  # few matches: collect them, then sort (an EXISTS scan would visit every name)
         return qs.filter(uscc__in=wanted.values("enterprise_id"))
     return qs.filter(Exists(wanted.filter(enterprise_id=OuterRef("uscc"))))
