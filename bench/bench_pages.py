@@ -61,7 +61,7 @@ class Phases:
 
         self.seconds: dict[str, float] = {}
         self._wrap(services, "sqlite_snapshot", "snapshot of the pool", context=True)
-        self._wrap(services, "evaluation_of_pool", "evaluate (with the snapshot)")
+        self._wrap(services, "evaluation_of_pool", "read the pool and evaluate")
         self._wrap(services.pq, "write_table", "Parquet file (in a thread, beside the rows)")
         self._wrap(services, "_store_results", "store the result rows")
 
