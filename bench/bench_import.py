@@ -96,8 +96,8 @@ def _record(heading: str, lines: list[str]) -> None:
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
     block = heading + "\n\n" + "\n".join(lines) + "\n"
-    if heading in text:
-        start = text.index(heading)
+    if heading + "\n" in text:
+        start = text.index(heading + "\n")
         nxt = text.find("\n## ", start + len(heading))
         text = text[:start] + block + (text[nxt:] if nxt != -1 else "")
     else:

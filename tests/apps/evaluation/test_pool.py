@@ -39,6 +39,19 @@ def test_pool_tables_equal_the_table_form_of_the_dossiers():
     assert got["annual"].column("operating_revenue").null_count == 1
 
 
+def test_text_with_quotes_commas_and_line_breaks_reads_back_unchanged():
+    """PostgreSQL's pool is read as CSV (COPY): quoting, empty fields and line breaks survive."""
+    dossier = build_dossier(1)
+    dossier["projects"][0]["title"] = '“智能”传感器,"一期"\n二期\r\n三期'
+    dossier["ip"][0]["title"] = "a,b"
+    dossiers_apply(dossiers=[dossier, build_dossier(2)], user=None, source="import")
+    got = pool_arrow()
+    want = dossiers_to_arrow([dossier, build_dossier(2)])
+    for name in ("projects", "ip", "enterprise"):
+        assert _sorted(got[name]).equals(_sorted(want[name])), name
+    assert '“智能”传感器,"一期"\n二期\r\n三期' in got["projects"].column("title").to_pylist()
+
+
 def test_select_sql_casts_to_the_table_form_types():
     sql = select_sql("annual", source="lj_pool.", from_sqlite=True)
     assert "CAST(ROUND(rd_expense, 4) AS DECIMAL(18, 4)) AS rd_expense" in sql

@@ -54,9 +54,9 @@ def test_run_stores_counts_results_and_explanations(demo_pool, tmp_path, setting
     assert set(run.counts) == set(POLICIES)
     for pid, counts in run.counts.items():
         assert sum(counts.values()) == 400
-        stored = EvaluationResult.objects.filter(run=run, policy=pid)
-        assert stored.filter(result="pass").count() == counts["pass"]
-        assert stored.filter(result="unknown").count() == counts["unknown"]
+        stored = EvaluationResult.objects
+        assert stored.of(run, policy=pid, result="pass").count() == counts["pass"]
+        assert stored.of(run, policy=pid, result="unknown").count() == counts["unknown"]
     # every tier has members in the demo district
     assert all(run.counts[p]["pass"] > 0 for p in ("tianjin.chuying.2021", "national.tech_sme.2017"))
     # 瞪羚 rests on provisional parameters: the run says so
@@ -68,6 +68,20 @@ def test_run_stores_counts_results_and_explanations(demo_pool, tmp_path, setting
             spec=RunSpec.of(POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED)
         ).to_records()
     }
+    # the stored row of every enterprise: each policy's result and score, as the engine's records
+    stored = {
+        r.enterprise_id: r.results() for r in EvaluationResult.objects.filter(run=run).select_related("run")
+    }
+    assert len(stored) == 400
+    for (u, pid), record in fresh.items():
+        result, score = stored[u][pid]
+        assert result == record["result"], (u, pid)
+        if "score" in record and record["score"] is not None:
+            assert score == Decimal(str(record["score"])).quantize(Decimal("0.01")), (u, pid)
+        else:
+            assert score is None, (u, pid)
+    assert any(score is not None for by_policy in stored.values() for _r, score in by_policy.values())
+
     uscc = demo_pool[7]["uscc"]
     explained = evaluation_explain(run=run, uscc=uscc)
     assert [r["policy"] for r in explained] == POLICIES

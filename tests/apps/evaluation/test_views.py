@@ -94,6 +94,14 @@ def staff(make_user) -> Any:
     return make_user("district_staff", full_name="张科员")
 
 
+def _stored(run: EvaluationRun, policy: str) -> dict[str, tuple[str, Decimal | None]]:
+    """``{uscc: (result, score)}`` of one policy as the run stored it."""
+    return {
+        row.enterprise_id: row.results()[policy]
+        for row in EvaluationResult.objects.filter(run=run).select_related("run")
+    }
+
+
 def _pk(uscc: str) -> int:
     return int(Enterprise.objects.get(uscc=uscc).pk)
 
@@ -164,7 +172,7 @@ def test_starting_a_run_stores_results_and_the_page_shows_the_counts(district, s
     assert run.status == EvaluationRun.Status.DONE and run.user == staff
     assert run.policies == POLICIES and run.year == 2025 and run.as_of == AS_OF
     assert run.inputs == CONFIRMED and run.overrides == {}
-    assert EvaluationResult.objects.filter(run=run).count() == N * len(POLICIES)
+    assert EvaluationResult.objects.filter(run=run).count() == N  # one row per enterprise
     assert run.counts["national.tech_sme.2017"]["pass"] > 0  # the confirmation made tech SMEs decidable
 
     page = client.get(response["Location"])
@@ -284,9 +292,9 @@ def test_a_town_officer_sees_only_the_results_of_their_town(run, district, make_
     assert all(d["uscc"] not in html for d in district if d["uscc"] not in mine)
     for c in page.context["row"].counts:  # counted over the town, not the district
         assert c.total == len(mine)
-        stored = EvaluationResult.objects.filter(run=run, policy=c.policy, enterprise_id__in=mine)
-        assert c.passed == stored.filter(result="pass").count()
-        assert c.unknown == stored.filter(result="unknown").count()
+        stored = EvaluationResult.objects.filter(enterprise_id__in=mine)
+        assert c.passed == stored.of(run, policy=c.policy, result="pass").count()
+        assert c.unknown == stored.of(run, policy=c.policy, result="unknown").count()
     # the run list loads the town's counts lazily, with the same numbers
     index = client.get(reverse("evaluation:index")).content.decode()
     assert reverse("evaluation:run_counts", args=[run.pk]) in index
@@ -313,7 +321,7 @@ def test_results_filter_by_policy_result_town_and_name_and_page(run, district, s
     assert len(third.rows) == N - 100 and not third.has_next
 
     passed = set(
-        EvaluationResult.objects.filter(run=run, policy="tianjin.chuying.2021", result="pass").values_list(
+        EvaluationResult.objects.of(run, policy="tianjin.chuying.2021", result="pass").values_list(
             "enterprise_id", flat=True
         )
     )
@@ -328,7 +336,7 @@ def test_results_filter_by_policy_result_town_and_name_and_page(run, district, s
         "page"
     ]
     expected = {d["uscc"] for d in district if d.get("town") == TOWN} & set(
-        EvaluationResult.objects.filter(run=run, policy="national.tech_sme.2017", result="fail").values_list(
+        EvaluationResult.objects.of(run, policy="national.tech_sme.2017", result="fail").values_list(
             "enterprise_id", flat=True
         )
     )
@@ -348,7 +356,7 @@ def test_the_filtered_results_download_as_excel_and_csv_and_parse_back(run, dist
     client = _client(staff)
     wanted = {"policy": "tianjin.chuying.2021", "result": "pass"}
     passed = set(
-        EvaluationResult.objects.filter(run=run, policy="tianjin.chuying.2021", result="pass").values_list(
+        EvaluationResult.objects.of(run, policy="tianjin.chuying.2021", result="pass").values_list(
             "enterprise_id", flat=True
         )
     )
@@ -366,13 +374,9 @@ def test_the_filtered_results_download_as_excel_and_csv_and_parse_back(run, dist
     column = header.index("天津市雏鹰企业：结果")
     assert {r[1] for r in rows[1:]} == passed and all(r[column] == "通过" for r in rows[1:])
     score = header.index("国家科技型中小企业：得分")
-    stored = dict(
-        EvaluationResult.objects.filter(run=run, policy="national.tech_sme.2017").values_list(
-            "enterprise_id", "score"
-        )
-    )
+    stored = _stored(run, "national.tech_sme.2017")
     for r in rows[1:]:
-        assert r[score] == pytest.approx(float(stored[r[1]]))
+        assert r[score] == pytest.approx(float(stored[r[1]][1]))
     about = dict(book["评价参数"].iter_rows(values_only=True))
     assert about["申报年度"] == "2025" and about["有效性判断日期"] == "2025-06-30"
     assert about["参数调整（模拟）"] == "无（正式评价）"
@@ -399,12 +403,8 @@ def test_the_excel_download_opens_in_libreoffice(run, district, staff, tmp_path)
     assert header[:2] == ["企业名称", "统一社会信用代码"]
     assert {r[1] for r in rows} == {d["uscc"] for d in district}
     column = header.index("天津市雏鹰企业：结果")
-    stored = dict(
-        EvaluationResult.objects.filter(run=run, policy="tianjin.chuying.2021").values_list(
-            "enterprise_id", "result"
-        )
-    )
-    assert {r[1]: r[column] for r in rows} == {u: Outcome(r).label for u, r in stored.items()}
+    stored = _stored(run, "tianjin.chuying.2021")
+    assert {r[1]: r[column] for r in rows} == {u: Outcome(r).label for u, (r, _s) in stored.items()}
 
 
 # --------------------------------------------------------------------------- explanations
@@ -492,9 +492,8 @@ def test_the_enterprise_page_links_its_runs_and_explanations(run, district, staf
     assert "<html" not in fragment
     assert reverse("evaluation:explain", args=[_pk(uscc), run.pk]) in fragment
     assert reverse("evaluation:self", args=[_pk(uscc)]) in fragment
-    results = dict(
-        EvaluationResult.objects.filter(run=run, enterprise_id=uscc).values_list("policy", "result")
-    )
+    row = EvaluationResult.objects.get(run=run, enterprise_id=uscc)
+    results = {p: r for p, (r, _s) in row.results().items()}
     words = {"pass": "通过", "fail": "不通过", "unknown": "需补充材料"}
     assert re.findall(r'class="outcome (\w+)"', fragment) == [results[p] for p in POLICIES]
     assert all(words[results[p]] in fragment for p in POLICIES)

@@ -1,15 +1,19 @@
 """Evaluation runs (评价批次) and their stored results.
 
 A run keeps its parameters (policies, application year, as-of date, engine, what-if overrides),
-its counts, a slim row per enterprise and policy (result and score, for lists, filters and
-jurisdiction joins) and the full explanation columns as a Parquet file under
+its counts, one slim row per enterprise (each policy's result as one letter, the scores; for
+lists, filters and jurisdiction joins) and the full explanation columns as a Parquet file under
 ``LINGJUN_HOME/runs/`` (a few MB for 100 000 enterprises, instead of millions of JSON rows).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from lingjun.rules import outcome
@@ -73,10 +77,63 @@ class EvaluationRun(models.Model):
         )
 
 
-class EvaluationResult(models.Model):
-    """The overall result of one enterprise under one policy in one run."""
+#: an outcome as the letter stored in :attr:`EvaluationResult.outcomes`
+OUTCOME_CODES = {Outcome.PASS.value: "p", Outcome.FAIL.value: "f", Outcome.UNKNOWN.value: "u"}
+CODE_OUTCOMES = {code: outcome for outcome, code in OUTCOME_CODES.items()}
+#: what separates the scores of the policies in :attr:`EvaluationResult.scores`
+SCORE_SEPARATOR = ";"
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results")
+
+def outcomes_code(results: Sequence[str]) -> str:
+    """The stored form of one enterprise's results (``pass``/``fail``/``unknown``), in the order
+    of the run's policies: ``["pass", "unknown"]`` → ``"pu"``."""
+    return "".join(OUTCOME_CODES[r] for r in results)
+
+
+def scores_code(scores: Sequence[Decimal | None]) -> str:
+    """The stored form of one enterprise's scores, in the order of the run's policies: two places,
+    empty for a policy without a score; ``""`` when no policy has one."""
+    if all(s is None for s in scores):
+        return ""
+    return SCORE_SEPARATOR.join("" if s is None else f"{s:.2f}" for s in scores)
+
+
+def decode_results(
+    policies: Sequence[str], outcomes: str, scores: str
+) -> dict[str, tuple[str, Decimal | None]]:
+    """``{policy: (result, score)}`` from a stored row (``policies``: the run's, in its order)."""
+    parts = scores.split(SCORE_SEPARATOR) if scores else [""] * len(policies)
+    return {
+        p: (CODE_OUTCOMES[o], Decimal(s) if s else None)
+        for p, o, s in zip(policies, outcomes, parts, strict=False)
+    }
+
+
+class EvaluationResultQuerySet(models.QuerySet["EvaluationResult"]):
+    def of(self, run: EvaluationRun, *, policy: str = "", result: str = "") -> EvaluationResultQuerySet:
+        """The rows of ``run``; with ``result``, those with that result under ``policy`` (a policy
+        of the run) or, without ``policy``, under any of the run's policies."""
+        qs = self.filter(run=run)
+        if not result:
+            return qs
+        code = OUTCOME_CODES[result]
+        if not policy:
+            return qs.filter(outcomes__contains=code)
+        position = list(run.policies).index(policy) + 1
+        return qs.alias(_outcome=Substr("outcomes", position, 1)).filter(_outcome=code)
+
+
+class EvaluationResult(models.Model):
+    """The results of one enterprise in one run: one letter per policy of the run, in the order
+    of :attr:`EvaluationRun.policies` (``p`` 通过, ``f`` 不通过, ``u`` 需补充材料), and the scores.
+
+    One row per enterprise rather than per enterprise and policy: a run of six policies over
+    100 000 enterprises stores 100 000 short rows, not 600 000 (see docs/architecture.md).
+    Read them with :func:`decode_results`; filter them with ``EvaluationResult.objects.of(…)``.
+    """
+
+    #: no index of its own: the unique ``(run, uscc)`` index serves every lookup by run
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results", db_index=False)
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         to_field="uscc",
@@ -85,17 +142,24 @@ class EvaluationResult(models.Model):
         db_constraint=False,
         verbose_name="企业",
     )
-    policy = models.CharField("政策", max_length=64)
-    result = models.CharField("结果", max_length=8, choices=Outcome.choices)
-    score = models.DecimalField("得分", max_digits=8, decimal_places=2, null=True, blank=True)
+    #: one letter per policy of the run, in the run's order: ``p`` pass, ``f`` fail, ``u`` unknown
+    outcomes = models.CharField("结果", max_length=64)
+    #: the scores in the run's order of policies, two places, ``;`` between them, empty for a
+    #: policy without a score (``;61.50``); ``""`` when no policy of the run is scored
+    scores = models.CharField("得分", max_length=255, blank=True, default="")
+
+    objects = EvaluationResultQuerySet.as_manager()
 
     class Meta:
         verbose_name = "评价结果"
         verbose_name_plural = "评价结果"
-        indexes = [models.Index(fields=["run", "policy", "result"], name="lj_evr_run_policy_result")]
         constraints = [
-            models.UniqueConstraint(fields=["run", "enterprise", "policy"], name="lj_evr_unique"),
+            models.UniqueConstraint(fields=["run", "enterprise"], name="lj_evr_run_enterprise"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.enterprise_id} {self.policy}: {self.get_result_display()}"
+        return f"{self.enterprise_id}: {self.outcomes}"
+
+    def results(self) -> dict[str, tuple[str, Decimal | None]]:
+        """``{policy: (result, score)}`` of this row."""
+        return decode_results(self.run.policies, self.outcomes, self.scores)

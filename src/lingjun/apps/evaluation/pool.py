@@ -5,7 +5,8 @@
   snapshot read-only through the packaged ``sqlite_scanner`` extension (no download) and
   evaluates there;
 * PostgreSQL pool → evaluated in PostgreSQL itself (``engine="postgres"``), or copied to DuckDB /
-  Spark as Arrow for the other engines.
+  Spark as Arrow for the other engines: each table through ``COPY … TO STDOUT`` as CSV, parsed
+  by Arrow (:func:`postgres_arrow`; a tenth of the time of fetching rows through Python).
 
 Columns are cast to the types of :data:`lingjun.dossier.tables.ARROW_SCHEMAS`, so the engine sees
 the same table form whatever the source. Nothing here loops over enterprises.
@@ -14,6 +15,7 @@ the same table form whatever the source. Nothing here loops over enterprises.
 from __future__ import annotations
 
 import glob
+import io
 import os
 import sqlite3
 import tempfile
@@ -26,10 +28,12 @@ from typing import Any
 import duckdb
 import ibis
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 from django.conf import settings
+from django.db import connection, transaction
 
 from lingjun.dossier.tables import ARROW_SCHEMAS
-from lingjun.rules.engines import connect
+from lingjun.rules.engines import DUCKDB_SETTINGS
 
 NO_SQLITE_EXTENSION = (
     "找不到 DuckDB 的 SQLite 扩展（duckdb-ext-sqlite 软件包）：请重新安装平台（make install）。"
@@ -128,6 +132,21 @@ def sqlite_snapshot() -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
+def duckdb_connection() -> Any:
+    """An Ibis DuckDB backend set up like :func:`lingjun.rules.engines.connect` that loads the
+    packaged SQLite extension without checking its signature.
+
+    Checking the signature of the 48 MB extension file took 0.6-0.9 s of every run (DuckDB
+    hashes the whole file at each ``LOAD``). The file is loaded by its absolute path from the
+    installed ``duckdb-ext-sqlite`` package, the same trust as DuckDB's own library beside it; no
+    other extension is ever loaded (nothing is installed or downloaded at run time).
+    """
+    con = ibis.duckdb.connect(":memory:", allow_unsigned_extensions=True)
+    for setting in DUCKDB_SETTINGS:
+        con.raw_sql(setting)
+    return con
+
+
 def duckdb_tables_from_sqlite(con: Any, path: Path) -> dict[str, ibis.Table]:
     """Attach a SQLite snapshot of the pool (:func:`sqlite_snapshot`) to an Ibis DuckDB backend
     and expose the table form."""
@@ -141,15 +160,52 @@ def postgres_tables(con: Any) -> dict[str, ibis.Table]:
     return {name: con.sql(select_sql(name)) for name in ARROW_SCHEMAS}
 
 
+def postgres_arrow() -> dict[str, pa.Table]:
+    """The pool's PostgreSQL tables as Arrow in the table form, read in one transaction (one
+    consistent state of the pool while imports go on, when no transaction is open already).
+
+    Each table is copied out as CSV (``COPY (SELECT …) TO STDOUT``) and parsed by Arrow's
+    multi-threaded reader: about a second for 100 000 enterprises, where fetching the rows
+    through Python took ten.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.in_atomic_block and not connection.savepoint_ids:  # the transaction is ours
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return {name: _copy_table(cursor.cursor, name) for name in ARROW_SCHEMAS}
+
+
+def _copy_table(cursor: Any, name: str) -> pa.Table:
+    schema = ARROW_SCHEMAS[name]
+    buffer = io.BytesIO()
+    with cursor.copy(f"COPY ({select_sql(name)}) TO STDOUT (FORMAT csv)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    buffer.seek(0)
+    if buffer.getbuffer().nbytes == 0:
+        return schema.empty_table()
+    return pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=schema.names),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),  # free text may hold line breaks
+        convert_options=pa_csv.ConvertOptions(
+            column_types=schema,
+            # PostgreSQL's CSV: NULL is an empty field, an empty string a quoted one ("")
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    ).cast(schema)
+
+
 def pool_arrow() -> dict[str, pa.Table]:
     """The whole pool as Arrow tables (to hand to Spark, or DuckDB over a PostgreSQL pool)."""
+    if not pool_is_sqlite():
+        return postgres_arrow()
     with ExitStack() as stack:
-        if pool_is_sqlite():
-            con = connect("duckdb")
-            tables = duckdb_tables_from_sqlite(con, stack.enter_context(sqlite_snapshot()))
-        else:
-            con = postgres_connection()
-            tables = postgres_tables(con)
+        con = duckdb_connection()
+        tables = duckdb_tables_from_sqlite(con, stack.enter_context(sqlite_snapshot()))
         try:
             arrow = {name: t.to_pyarrow().cast(ARROW_SCHEMAS[name]) for name, t in tables.items()}
         finally:

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
+from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, outcomes_code, scores_code
 
 CHUYING, TECH = "tianjin.chuying.2021", "national.tech_sme.2017"
 
 
 def store_run(results: dict[str, dict[str, str]], **fields: Any) -> EvaluationRun:
-    """A finished run with ``{uscc: {policy: result}}`` stored and counted like the service does."""
+    """A finished run with ``{uscc: {policy: result}}`` stored and counted like the service does
+    (every enterprise with a result for each policy of the run, as the service stores them)."""
     policies = sorted({p for r in results.values() for p in r})
     counts = {p: {"pass": 0, "fail": 0, "unknown": 0} for p in policies}
     for by_policy in results.values():
@@ -32,10 +33,12 @@ def store_run(results: dict[str, dict[str, str]], **fields: Any) -> EvaluationRu
     )
     EvaluationResult.objects.bulk_create(
         EvaluationResult(
-            run=run, enterprise_id=u, policy=p, result=r, score=Decimal("61.5") if p == TECH else None
+            run=run,
+            enterprise_id=u,
+            outcomes=outcomes_code([by_policy[p] for p in policies]),
+            scores=scores_code([Decimal("61.5") if p == TECH else None for p in policies]),
         )
         for u, by_policy in results.items()
-        for p, r in by_policy.items()
     )
     return run
 

@@ -1,11 +1,12 @@
 """A run's results per enterprise: the filtered list, its pages, the export, and one
 enterprise's own runs.
 
-Speed with 100 000 enterprises (SQLite, 6 policies, 600 000 result rows): the results list is
-driven by the enterprise name index with an ``EXISTS`` probe of the ``(run, uscc, policy)`` unique
-index (first page ~5 ms, page 1000 ~0.3 s), or by an ``IN`` semi-join when the wanted result is
-rare, as the run's counts tell (an ``EXISTS`` scan would visit every name: ~1 s for no match,
-~2 ms with ``IN``); its count is capped like the enterprise list.
+A run stores one row per enterprise (:class:`EvaluationResult`: a letter per policy, the scores).
+Speed with 100 000 enterprises (SQLite, 6 policies, 100 000 result rows): the results list is
+driven by the enterprise name index with an ``EXISTS`` probe of the ``(run, uscc)`` unique index
+(the letter of the filtered policy read from the row), or by an ``IN`` semi-join when the wanted
+result is rare, as the run's counts tell (an ``EXISTS`` scan would visit every name); its count
+is capped like the enterprise list. Figures in docs/benchmarks.md ("Pages").
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.enterprises.selectors import EnterpriseFilters, enterprises_search, enterprises_visible_to
-from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome
+from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outcome, decode_results
 from lingjun.apps.evaluation.selectors.policies import policy_label, policy_library
 from lingjun.apps.evaluation.selectors.runs import run_policies, runs_visible_to
 from lingjun.apps.paging import CappedPage, capped_page
@@ -63,31 +63,22 @@ def run_results(*, user: User, run: EvaluationRun, filters: ResultFilters) -> Qu
     search = EnterpriseFilters(q=filters.q, town=filters.town, sort="name")
     qs = enterprises_search(user=user, filters=search, today=run.as_of)
     policy = filters.policy if filters.policy in run.policies else ""
-    wanted: dict[str, Any] = {"run": run}
-    if policy:
-        wanted["policy"] = policy
-    if filters.result:
-        wanted["result"] = filters.result
-    if not policy and not filters.result and run.policies:
-        wanted["policy"] = run.policies[0]  # every enterprise of the run has a row for each policy
-    rare = (
-        policy
-        and filters.result
-        and int((run.counts or {}).get(policy, {}).get(filters.result, 0)) <= SPARSE_RESULTS
-    )
+    result = filters.result if filters.result in Outcome.values else ""
+    wanted = EvaluationResult.objects.of(run, policy=policy, result=result)
+    rare = policy and result and int((run.counts or {}).get(policy, {}).get(result, 0)) <= SPARSE_RESULTS
     if rare:  # few matches: collect them, then sort (an EXISTS scan would visit every name)
-        return qs.filter(uscc__in=EvaluationResult.objects.filter(**wanted).values("enterprise_id"))
-    return qs.filter(Exists(EvaluationResult.objects.filter(enterprise_id=OuterRef("uscc"), **wanted)))
+        return qs.filter(uscc__in=wanted.values("enterprise_id"))
+    return qs.filter(Exists(wanted.filter(enterprise_id=OuterRef("uscc"))))
 
 
 def _results_of(run: EvaluationRun, usccs: Sequence[str]) -> dict[str, dict[str, tuple[str, Decimal | None]]]:
     """``{uscc: {policy: (result, score)}}`` through the ``(run, uscc)`` index."""
     found: dict[str, dict[str, tuple[str, Decimal | None]]] = {u: {} for u in usccs}
     rows = EvaluationResult.objects.filter(run=run, enterprise_id__in=list(usccs)).values_list(
-        "enterprise_id", "policy", "result", "score"
+        "enterprise_id", "outcomes", "scores"
     )
-    for uscc, policy, result, score in rows:
-        found[str(uscc)][policy] = (result, score)
+    for uscc, outcomes, scores in rows:
+        found[str(uscc)] = decode_results(run.policies, outcomes, scores)
     return found
 
 
@@ -180,12 +171,13 @@ def enterprise_runs(
     whole result table.
     """
     runs = list(runs_visible_to(user).filter(status=EvaluationRun.Status.DONE)[:look_back])
+    policies = {r.pk: r.policies for r in runs}
     by_run: dict[int, dict[str, tuple[str, Decimal | None]]] = {}
     rows = EvaluationResult.objects.filter(
-        run_id__in=[r.pk for r in runs], enterprise_id=enterprise.uscc
-    ).values_list("run_id", "policy", "result", "score")
-    for run_id, policy, result, score in rows:
-        by_run.setdefault(run_id, {})[policy] = (result, score)
+        run_id__in=list(policies), enterprise_id=enterprise.uscc
+    ).values_list("run_id", "outcomes", "scores")
+    for run_id, outcomes, scores in rows:
+        by_run[run_id] = decode_results(policies[run_id], outcomes, scores)
     out = []
     for run in runs:
         if run.pk in by_run:
