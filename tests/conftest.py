@@ -88,6 +88,8 @@ def staff(make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def staff_client(staff: Any, client_as: Callable[[Any], Client]) -> Client:
     return client_as(staff)
+
+
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 

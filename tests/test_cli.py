@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -234,7 +235,9 @@ def test_serve_serves_the_app_and_its_static_files(home: Path):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("lingjun serve did not answer, or started no worker:\n" + log.read_text())
+                raise AssertionError(
+                    "lingjun serve did not answer, or started no worker:\n" + log.read_text()
+                )
             time.sleep(0.2)
         assert "登录" in login.read().decode("utf-8")
         for asset in ("/static/lingjun/lingjun.css", "/static/vendor/htmx/htmx.min.js"):

@@ -19,7 +19,8 @@ from lingjun.apps.enterprises.jobs import (
 )
 from lingjun.apps.enterprises.models import Enterprise, ImportBatch
 from lingjun.apps.jobs.models import Job
-from lingjun.apps.jobs.services import job_claim, job_create, jobs_dir
+from lingjun.apps.jobs.selectors import jobs_dir
+from lingjun.apps.jobs.services import job_claim, job_create
 from lingjun.dossier.jsonl import dossier_json, read_jsonl, write_jsonl
 
 pytestmark = pytest.mark.django_db(transaction=True)  # jobs are enqueued when the transaction commits
@@ -124,3 +125,37 @@ def test_an_export_job_writes_nothing_when_cancelled_before_writing(pool, make_u
     with pytest.raises(JobCancelled):
         dossiers_export_job(claimed)
     assert list(jobs_dir().iterdir()) == []
+
+
+def test_a_large_upload_on_the_transfer_page_becomes_a_job_whose_page_shows_the_result(
+    pool, make_user, monkeypatch
+):
+    from lingjun.apps.enterprises import views
+
+    monkeypatch.setattr(views, "IMPORT_IN_REQUEST_BYTES", 10)  # every upload counts as large
+    staff = make_user("district_staff")
+    client = _client(staff)
+    upload = io.BytesIO(dossier_json(build_dossier(12)).encode("utf-8"))
+    upload.name = "大文件.jsonl"
+    response = client.post(reverse("enterprises:transfer"), {"file": upload})
+    job = Job.objects.get(kind=Job.Kind.IMPORT)
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.status == Job.Status.DONE and job.user == staff
+    assert Enterprise.objects.filter(uscc=build_dossier(12)["uscc"]).exists()
+    assert "“大文件.jsonl”导入成功" in client.get(response["Location"]).content.decode()
+    bad = io.BytesIO(b"x")
+    bad.name = "档案.csv"
+    page = client.post(reverse("enterprises:transfer"), {"file": bad})
+    assert page.status_code == 200 and Job.objects.count() == 1
+
+
+def test_a_large_export_becomes_a_job(pool, make_user, monkeypatch):
+    from lingjun.apps.enterprises import views
+
+    monkeypatch.setattr(views, "EXPORT_IN_REQUEST", 1)
+    staff = make_user("district_staff")
+    response = _client(staff).get(reverse("enterprises:export", args=["xlsx"]))
+    job = Job.objects.get(kind=Job.Kind.EXPORT)
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.status == Job.Status.DONE and job.result["count"] == 3
+    assert job.result["download_name"].endswith(".xlsx")

@@ -672,7 +672,7 @@ def test_a_waiting_run_can_be_cancelled_by_who_may_start_runs(district, staff, m
     run = EvaluationRun.objects.get()
     cancel = reverse("evaluation:run_cancel", args=[run.pk])
     officer = _client(make_user("town_officer", town=TOWN))
-    assert officer.post(cancel).status_code == 404  # may see runs, may not start or cancel them
+    assert officer.post(cancel).status_code == 403  # may see runs, may not start or cancel them
     assert (
         'id="cancel-run"' not in officer.get(reverse("evaluation:run_status", args=[run.pk])).content.decode()
     )

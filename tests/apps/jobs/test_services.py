@@ -49,7 +49,7 @@ def _enqueued() -> list[dict]:
 def _job(**fields) -> Job:
     run = EvaluationRun.objects.create(policies=["tianjin.chuying.2021"], year=2025, as_of=date(2025, 6, 30))
     job = job_create(kind=Job.Kind.EVALUATION, subject_id=run.pk)
-    job_enqueue(job=job, task=evaluation_run_task)
+    job_enqueue(job=job, task_path=evaluation_run_task.module_path)
     if fields:
         Job.objects.filter(pk=job.pk).update(**fields)
         job.refresh_from_db()

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_noop
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.jobs.models import Job
-from lingjun.apps.jobs.services import job_create, job_enqueue, job_step, jobs_dir
+from lingjun.apps.jobs.selectors import jobs_dir
+from lingjun.apps.jobs.services import job_create, job_enqueue, job_step
 
 #: imports shows this many errors of a refused file (the batch keeps 1000)
 JOB_ERRORS_KEPT = 500
@@ -41,8 +42,6 @@ def enterprises_import_enqueue(*, source: IO[bytes], file_name: str, user: User 
 
     Raises ``ValueError`` for a format that cannot be imported, before anything is stored.
     """
-    from lingjun.apps.enterprises.tasks import enterprises_import_task
-
     suffix = Path(file_name).suffix.lower()
     if suffix not in IMPORT_FORMATS:
         raise ValueError(UNSUPPORTED_IMPORT.format(suffix=suffix or file_name))
@@ -53,7 +52,7 @@ def enterprises_import_enqueue(*, source: IO[bytes], file_name: str, user: User 
     job = job_create(
         kind=Job.Kind.IMPORT, user=user, params={"file_name": Path(file_name).name, "stored": stored.name}
     )
-    job_enqueue(job=job, task=enterprises_import_task)
+    job_enqueue(job=job, task_path="lingjun.apps.enterprises.tasks.enterprises_import_task")
     return job
 
 
@@ -106,12 +105,10 @@ def enterprises_import_job(job: Job) -> dict[str, Any]:
 
 def dossiers_export_enqueue(*, user: User, fmt: str) -> Job:
     """Queue an export of every dossier ``user`` may see (:func:`dossiers_export_job`)."""
-    from lingjun.apps.enterprises.tasks import dossiers_export_task
-
     if fmt not in EXPORT_FORMATS:
         raise ValueError(UNSUPPORTED_EXPORT.format(fmt=fmt))
     job = job_create(kind=Job.Kind.EXPORT, user=user, params={"format": fmt})
-    job_enqueue(job=job, task=dossiers_export_task)
+    job_enqueue(job=job, task_path="lingjun.apps.enterprises.tasks.dossiers_export_task")
     return job
 
 

@@ -255,10 +255,8 @@ def evaluation_run_enqueue(*, run: EvaluationRun) -> Job:
     Jobs are durable: they wait in the database (or Redis) until a worker takes them, and a job
     whose worker died is retried once (:func:`lingjun.apps.jobs.services.jobs_recover`).
     """
-    from lingjun.apps.evaluation.tasks import evaluation_run_task
-
     job = job_create(kind=Job.Kind.EVALUATION, user=run.user, subject_id=run.pk)
-    job_enqueue(job=job, task=evaluation_run_task)
+    job_enqueue(job=job, task_path="lingjun.apps.evaluation.tasks.evaluation_run_task")
     return job
 
 

@@ -231,13 +231,10 @@ def _progress(run: EvaluationRun) -> dict[str, Any]:
     }
 
 
-@login_required
-@require_POST
+@requires(post="evaluation.run")
 def run_cancel(request: HttpRequest, run_pk: int) -> HttpResponse:
     """取消评价: a waiting run at once, a run being evaluated at its next stage (nothing stored)."""
     user = _user(request)
-    if not can_start_runs(user):
-        raise Http404
     run = get_object_or_404(runs_visible_to(user), pk=run_pk)
     evaluation_run_cancel(run=run)
     return redirect("evaluation:run_detail", run_pk=run.pk)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.jobs.models import Job
-from lingjun.apps.jobs.services import jobs_dir
 
 
 def jobs_visible_to(user: User) -> QuerySet[Job]:
@@ -18,6 +18,13 @@ def jobs_visible_to(user: User) -> QuerySet[Job]:
     if not (user.is_active and user.is_authenticated):
         return jobs.none()
     return jobs if user.is_superuser else jobs.filter(user=user)
+
+
+def jobs_dir() -> Path:
+    """Where jobs keep their files: uploads waiting to be imported, exports to download."""
+    path = Path(settings.LINGJUN_HOME) / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def job_file(job: Job) -> Path | None:

@@ -20,7 +20,6 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -91,13 +90,6 @@ def worker_alive(worker: str) -> bool | None:
     return True
 
 
-def jobs_dir() -> Path:
-    """Where jobs keep their files: uploads waiting to be imported, exports to download."""
-    path = Path(settings.LINGJUN_HOME) / "jobs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 # ------------------------------------------------------------------------------ starting a job
 
 
@@ -114,18 +106,19 @@ def job_create(
     )
 
 
-def job_enqueue(*, job: Job, task: Any) -> None:
+def job_enqueue(*, job: Job, task_path: str) -> None:
     """Hand the job to the task backend once the current transaction commits.
 
-    ``task`` is a ``django_tasks`` task taking ``job_id`` and ``attempt``. With the immediate
-    backend (tests) the job runs right here, before this returns.
+    ``task_path`` names a ``django_tasks`` task taking ``job_id`` and ``attempt`` (a path, so that
+    an app's services need not import its tasks). With the immediate backend (tests) the job runs
+    right here, before this returns.
     """
-    Job.objects.filter(pk=job.pk).update(task_path=task.module_path)
-    job.task_path = task.module_path
+    Job.objects.filter(pk=job.pk).update(task_path=task_path)
+    job.task_path = task_path
     pk, attempt = job.pk, job.attempt
 
     def send() -> None:
-        result = task.enqueue(job_id=pk, attempt=attempt)
+        result = import_string(task_path).enqueue(job_id=pk, attempt=attempt)
         Job.objects.filter(pk=pk, attempt=attempt).update(task_id=str(result.id))
 
     transaction.on_commit(send)
@@ -290,7 +283,7 @@ def jobs_recover(*, stale_after: timedelta | None = None) -> list[tuple[int, str
                 task_id="",
             ):
                 job.refresh_from_db()
-                job_enqueue(job=job, task=import_string(job.task_path))
+                job_enqueue(job=job, task_path=job.task_path)
                 recovered.append((job.pk, "retried"))
         elif job.cancel_requested:
             if mine.update(status=Job.Status.CANCELLED, finished_at=timezone.now(), step=STEP_CANCELLED):

@@ -3,41 +3,39 @@ an import's counts or its error list, an export's file, an evaluation's run."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
 
-from lingjun.apps.accounts.models import User
+from lingjun.apps.accounts.permissions import request_user, requires
 from lingjun.apps.jobs.models import Job
 from lingjun.apps.jobs.selectors import job_file, jobs_visible_to
 from lingjun.apps.jobs.services import job_cancel
 
 
-def _job(request: HttpRequest, pk: int) -> Job:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return get_object_or_404(jobs_visible_to(user), pk=pk)
+def _job(request: HttpRequest, job_pk: int) -> Job:
+    """The job, if it is the user's (another's is a 404, as if it did not exist)."""
+    return get_object_or_404(jobs_visible_to(request_user(request)), pk=job_pk)
 
 
 def _context(job: Job) -> dict[str, object]:
     return {"job": job, "errors": (job.result or {}).get("errors") or []}
 
 
-@login_required
-@require_GET
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
+# every role may follow the jobs it started itself (jobs_visible_to): "home.view" is everybody's
+
+
+@requires("home.view")
+def job_detail(request: HttpRequest, job_pk: int) -> HttpResponse:
+    job = _job(request, job_pk)
     if job.kind == Job.Kind.EVALUATION and job.subject_id is not None:
         return redirect("evaluation:run_detail", run_pk=job.subject_id)
     return render(request, "jobs/job_detail.html", _context(job))
 
 
-@login_required
-@require_GET
-def job_status(request: HttpRequest, pk: int) -> HttpResponse:
+@requires("home.view")
+def job_status(request: HttpRequest, job_pk: int) -> HttpResponse:
     """Progress of a job not over yet (polled by htmx); once it is over, the page reloads itself."""
-    job = _job(request, pk)
+    job = _job(request, job_pk)
     if job.over:
         response = HttpResponse("")
         response["HX-Refresh"] = "true"
@@ -45,18 +43,16 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "jobs/_progress.html", _context(job))
 
 
-@login_required
-@require_POST
-def job_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    job_cancel(job=_job(request, pk))
-    return redirect("jobs:detail", pk=pk)
+@requires(post="home.view")
+def job_cancel_view(request: HttpRequest, job_pk: int) -> HttpResponse:
+    job_cancel(job=_job(request, job_pk))
+    return redirect("jobs:detail", job_pk=job_pk)
 
 
-@login_required
-@require_GET
-def job_download(request: HttpRequest, pk: int) -> FileResponse:
+@requires("home.view")
+def job_download(request: HttpRequest, job_pk: int) -> FileResponse:
     """The file an export job wrote."""
-    job = _job(request, pk)
+    job = _job(request, job_pk)
     path = job_file(job)
     if path is None:
         raise Http404
