@@ -136,7 +136,7 @@ def _kill_and_recover(backend: str, home: Path, kill_at: str, n: int) -> list[st
     files = sorted(p.name for p in (Path(settings.LINGJUN_HOME) / "runs").glob(f"run-{run.pk}*"))
     assert run.status == EvaluationRun.Status.DONE, (run.error, log_path.read_text())
     assert (job.status, job.attempt) == (Job.Status.DONE, 2)
-    assert count == n * len(policies) and dups == 0 and files == [f"run-{run.pk}.parquet"]
+    assert (count, dups, files) == (n * len(policies), 0, [f"run-{run.pk}.parquet"]), (count, dups, files)
     if backend == "rq":
         import redis
 

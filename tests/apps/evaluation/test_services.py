@@ -130,7 +130,10 @@ def test_a_run_found_half_done_is_redone_from_scratch(demo_pool, tmp_path, setti
     kept = EvaluationResult.objects.filter(run=run, policy=POLICIES[0]).values_list("pk", flat=True)[:150]
     EvaluationResult.objects.filter(run=run).exclude(pk__in=list(kept)).delete()
     EvaluationRun.objects.filter(pk=run.pk).update(status=EvaluationRun.Status.RUNNING, counts={})
+    stale = tmp_path / "runs" / f"run-{run.pk}.parquet.999999.part"  # the file of a killed worker
+    stale.write_bytes(b"half")
     redone = evaluation_run_execute(run=run)
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [f"run-{run.pk}.parquet"]
     assert redone.status == EvaluationRun.Status.DONE
     assert sorted(_result_rows(redone)) == full and len(full) == 400 * len(POLICIES)
 

@@ -187,6 +187,8 @@ def evaluation_run_execute(*, run: EvaluationRun, job: Job | None = None) -> Eva
     run.worker, run.begun_at = this_worker(), timezone.now()
     run.save(update_fields=["worker", "begun_at"])
     path = runs_dir() / f"run-{run.pk}.parquet"
+    for stale in runs_dir().glob(f"{path.name}.*.part"):  # left by an attempt whose worker died
+        stale.unlink(missing_ok=True)
     part = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
         step(0.05, STEP_EVALUATING)
