@@ -247,3 +247,19 @@ def test_runs_on_the_pool_reuse_the_compiled_query_and_see_the_current_data(demo
     assert {u: r["result"] for u, r in second.items() if u != passed} == {
         u: r["result"] for u, r in first.items() if u != passed
     }
+
+
+def test_a_superseded_attempt_that_fails_leaves_the_run_to_the_retry(
+    demo_pool, tmp_path, settings, monkeypatch
+):
+    settings.LINGJUN_HOME = tmp_path
+
+    def superseded_then_broken(**kwargs):
+        Job.objects.filter(status=Job.Status.RUNNING).update(attempt=2, status=Job.Status.QUEUED)
+        raise RuntimeError("the old worker's evaluation broke")
+
+    monkeypatch.setattr(services, "evaluation_of_pool", superseded_then_broken)
+    run = _started()
+    evaluation_run_enqueue(run=run)
+    run.refresh_from_db()
+    assert (run.status, run.error) == (EvaluationRun.Status.RUNNING, "")

@@ -41,6 +41,7 @@ from lingjun.apps.jobs.services import (
     job_check_current,
     job_create,
     job_enqueue,
+    job_is_current,
     job_step,
     this_worker,
 )
@@ -230,7 +231,8 @@ def evaluation_run_execute(*, run: EvaluationRun, job: Job | None = None) -> Eva
         raise
     except Exception as exc:
         part.unlink(missing_ok=True)
-        _run_over(run, EvaluationRun.Status.FAILED, error=str(exc), started=started)
+        if job is None or job_is_current(job=job):  # a superseded attempt leaves the run to the retry
+            _run_over(run, EvaluationRun.Status.FAILED, error=str(exc), started=started)
         raise
     return run
 

@@ -156,6 +156,11 @@ def job_step(*, job: Job, progress: float, step: str) -> None:
         raise JobCancelled(job.pk)
 
 
+def job_is_current(*, job: Job) -> bool:
+    """Whether the job is still this attempt's to run."""
+    return Job.objects.filter(pk=job.pk, attempt=job.attempt, status=Job.Status.RUNNING).exists()
+
+
 def job_check_current(*, job: Job) -> None:
     """Inside the transaction that stores a job's results: lock the job and make sure it is still
     this attempt's and not cancelled (else raise), so that exactly one attempt stores anything."""
