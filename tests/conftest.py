@@ -88,3 +88,13 @@ def staff(make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def staff_client(staff: Any, client_as: Callable[[Any], Client]) -> Client:
     return client_as(staff)
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings: Any) -> None:
+    """Background jobs run inside the request that starts them (django-tasks' immediate backend);
+    the tests about workers (tests/apps/jobs/) start real worker processes instead."""
+    settings.TASKS = IMMEDIATE_TASKS

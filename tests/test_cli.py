@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -235,39 +236,39 @@ def test_serve_serves_the_app_and_its_static_files(home: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "LINGJUN_TASKS"}}
     env["LINGJUN_HOME"] = str(home)
-    db = sqlite3.connect(home / "lingjun.sqlite3")
-    with db:  # a run the previous server was evaluating when it stopped (host:pid of no process)
-        db.execute(
-            "INSERT INTO evaluation_evaluationrun (policies, year, as_of, engine, overrides, inputs, status,"
-            " counts, provisional, enterprise_count, started_at, error, result_file, worker)"
-            " VALUES ('[]', 2025, '2025-06-30', 'duckdb', '{}', '{}', 'running', '{}', '[]', 0,"
-            " '2026-01-01 00:00:00', '', '', ?)",
-            (f"{socket.gethostname()}:999999999",),
+    log = home / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(BIN), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
         )
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120  # a loaded 2-core CI machine starts Python slowly
         while True:
             try:
                 login = urllib.request.urlopen(f"{base}/login/", timeout=2)
-                break
+                if "后台任务进程已启动" in log.read_text():
+                    break
             except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("lingjun serve did not answer") from None
-                time.sleep(0.2)
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    "lingjun serve did not answer, or started no worker:\n" + log.read_text()
+                )
+            time.sleep(0.2)
         assert "登录" in login.read().decode("utf-8")
         for asset in ("/static/lingjun/lingjun.css", "/static/vendor/htmx/htmx.min.js"):
             assert urllib.request.urlopen(base + asset, timeout=5).status == 200
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=10)
-    assert "未完成的评价批次已标记为失败：#1" in out.decode("utf-8")
-    assert db.execute("SELECT status FROM evaluation_evaluationrun").fetchall() == [("failed",)]
+        proc.wait(timeout=30)
+    # a worker process ran beside the server and was stopped with it
+    started = re.search(r"后台任务进程已启动（database 队列，进程 (\d+)）", log.read_text())
+    assert started, log.read_text()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(started.group(1)), 0)
 
 
 def test_demo_serves_pages_with_data_and_prints_a_login_per_role(tmp_path: Path):
@@ -282,7 +283,7 @@ def test_demo_serves_pages_with_data_and_prints_a_login_per_role(tmp_path: Path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "LINGJUN_TASKS"}}
     env.update(LINGJUN_HOME=str(tmp_path), COLUMNS="200")
     log = tmp_path / "demo.log"
     with log.open("w") as out:
@@ -328,6 +329,33 @@ def test_demo_serves_pages_with_data_and_prints_a_login_per_role(tmp_path: Path)
         opener.open(req)
         page = opener.open(f"{base}/enterprises/").read().decode()
         assert "60" in page and "91120114" in page  # the district's enterprises are listed
+
+        # a run started from the form is evaluated by the worker the demo started beside the server
+        form_page = opener.open(f"{base}/evaluation/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page).group(1)  # type: ignore[union-attr]
+        year = re.search(r'name="year"[^>]*value="(\d+)"', form_page).group(1)  # type: ignore[union-attr]
+        as_of = re.search(r'name="as_of"[^>]*value="([\d-]+)"', form_page).group(1)  # type: ignore[union-attr]
+        fields = {
+            "csrfmiddlewaretoken": token,
+            "year": year,
+            "as_of": as_of,
+            "engine": "duckdb",
+            "overrides": "",
+        }
+        form = urllib.parse.urlencode([*fields.items(), ("policies", "tianjin.chuying.2021")])
+        started = opener.open(
+            urllib.request.Request(
+                f"{base}/evaluation/", data=form.encode(), headers={"Referer": f"{base}/evaluation/"}
+            )
+        )
+        run_url = started.geturl()
+        assert re.search(r"/evaluation/runs/\d+/$", run_url), run_url
+        for _ in range(600):
+            if 'id="result-table"' in opener.open(run_url).read().decode():
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the demo's worker did not evaluate the run:\n" + log.read_text())
     finally:
         proc.terminate()
         proc.wait(timeout=10)

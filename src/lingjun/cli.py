@@ -349,28 +349,93 @@ def evaluate(
 
 
 @app.command()
+def worker(
+    burst: Annotated[bool, typer.Option("--burst", help="执行完队列中的任务后退出")] = False,
+) -> None:
+    """启动一个后台任务进程（评价、导入、导出）：默认从数据库队列取任务，设置 REDIS_URL 时从 RQ 队列取。"""
+    _django()
+    from django.conf import settings
+
+    from lingjun.apps.jobs.worker import worker_run
+
+    def started(recovered: list[tuple[int, str]]) -> None:
+        words = {"retried": "已重新排队", "failed": "已标记为失败", "cancelled": "已取消"}
+        for pk, action in recovered:
+            console.print(f"后台进程中断的任务 #{pk}{words.get(action, action)}。")
+        console.print(
+            f"后台任务进程已启动（{settings.LINGJUN_TASKS} 队列，进程 {os.getpid()}），Ctrl+C 停止。"
+        )
+
+    try:
+        worker_run(burst=burst, started=started)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the worker gets SIGTERM when the server that started it dies, even by SIGKILL."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _start_worker() -> Any:
+    """A worker process beside the web server (``python -m lingjun worker``)."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "lingjun", "worker"], preexec_fn=_die_with_parent)
+
+
+def _stop_worker(proc: Any, *, wait: float = 10.0) -> None:
+    """Ask the worker to stop (a job in progress gets ``wait`` seconds to finish; one cut short is
+    retried by the next worker), then make sure it has."""
+    import subprocess
+
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
     threads: Annotated[int, typer.Option(help="工作线程数")] = 8,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="同时启动一个后台任务进程（评价、导入、导出）")
+    ] = True,
 ) -> None:
-    """启动网页服务（waitress，静态资源由本服务提供，无需外网）。"""
+    """启动网页服务（waitress，静态资源由本服务提供，无需外网），并在旁启动一个后台任务进程。"""
     _django()
+    import signal
+
+    from django.conf import settings
     from django.core.management import call_command
     from waitress import serve as waitress_serve
-
-    from lingjun.apps.evaluation.services import evaluation_runs_interrupted
-
-    # runs are evaluated in this process: what a previous server left running will not finish
-    if interrupted := evaluation_runs_interrupted():
-        console.print(f"上次停止时未完成的评价批次已标记为失败：{'、'.join(f'#{pk}' for pk in interrupted)}")
 
     # collect first: WhiteNoise indexes STATIC_ROOT when the application is built
     call_command("collectstatic", interactive=False, verbosity=0)
     from lingjun.wsgi import application
 
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)  # the worker is stopped with the server
+    proc = _start_worker() if worker and settings.LINGJUN_TASKS != "immediate" else None
     console.print(f"网页服务：http://{host}:{port}/  （Ctrl+C 停止）")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="lingjun")
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="lingjun")
+    finally:
+        _stop_worker(proc)
 
 
 @app.command()
@@ -412,7 +477,7 @@ def demo(
         table.add_row(login.username, login.password, login.role_label, login.scope)
     console.print(table)
     if not no_serve:
-        serve(host=host, port=port)
+        serve(host=host, port=port, threads=8, worker=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -56,8 +56,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "lingjun.apps.divisions",
     "lingjun.apps.accounts",
+    "lingjun.apps.jobs",
     "lingjun.apps.enterprises",
     "lingjun.apps.evaluation",
     "lingjun.apps.web",
@@ -158,6 +162,25 @@ if PRODUCTION:
 
 #: engine for batch evaluation: duckdb (default), postgres or spark
 LINGJUN_ENGINE = os.environ.get("LINGJUN_ENGINE", "duckdb")
+
+#: background jobs (evaluation runs, large imports and exports) go through Django's Tasks API:
+#: kept in the database by default (``lingjun worker`` executes them), on RQ workers with Redis
+#: when ``REDIS_URL`` is set; ``LINGJUN_TASKS`` chooses explicitly (``immediate`` runs a job inside
+#: the request that starts it: tests and debugging only)
+REDIS_URL = os.environ.get("REDIS_URL", "")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+LINGJUN_TASKS = os.environ.get("LINGJUN_TASKS") or ("rq" if REDIS_URL else "database")
+if LINGJUN_TASKS not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"LINGJUN_TASKS 只能是 {'、'.join(TASK_BACKENDS)}，实际为“{LINGJUN_TASKS}”。")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[LINGJUN_TASKS]}}
+#: a job may run for hours on a large pool: RQ's own 3-minute limit would kill it
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600}}
+#: a job whose worker (on another host) sent no heartbeat for this long is taken as dead
+LINGJUN_JOB_STALE_SECONDS = int(os.environ.get("LINGJUN_JOB_STALE_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,

@@ -215,11 +215,26 @@ def test_every_page_declares_its_actions_with_the_matrix():
             assert action in ACTION_CODES, name
 
 
-def test_every_url_role_and_method_does_what_the_matrix_says(users, pool):
+def _sample_job(user: Any) -> int:
+    """A finished export of ``user``'s (a job's pages are its starter's only), with its file."""
+    from lingjun.apps.jobs.models import Job
+    from lingjun.apps.jobs.selectors import jobs_dir
+
+    job = Job.objects.create(kind="export", user=user, status="done")
+    (jobs_dir() / f"export-{job.pk}.jsonl").write_text("")
+    Job.objects.filter(pk=job.pk).update(
+        result={"file": f"export-{job.pk}.jsonl", "download_name": "x.jsonl", "count": 0}
+    )
+    return job.pk
+
+
+def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_path, settings):
+    settings.LINGJUN_HOME = tmp_path
     from lingjun.apps.enterprises.models import Enterprise
 
     pk = Enterprise.objects.get(uscc=pool[0]).pk  # 杨村街道: inside every role's jurisdiction
     objects = {"pk": pk, "run_pk": _sample_run(), "request_pk": _sample_change_request(pk)}
+    jobs = {role: _sample_job(user) for role, user in users.items()}
     clients: dict[str, Client] = {}
     for role, user in users.items():
         clients[role] = Client()
@@ -232,8 +247,10 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool):
             continue
         declared: dict[str, str] = view.permission_actions
         kwargs = [k for k in getattr(get_pattern(name), "converters", {})]
-        url = _reverse(name, route, kwargs, objects)
+        url = _reverse(name, route, kwargs, {**objects, "job_pk": 0})
         for role, user in users.items():
+            if "job_pk" in kwargs:  # each role follows its own job
+                url = _reverse(name, route, kwargs, {**objects, "job_pk": jobs[role]})
             for method in METHODS:
                 before = _state()
                 response = getattr(clients[role], method)(url)

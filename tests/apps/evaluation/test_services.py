@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import threading
-import time
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.services import dossiers_apply
@@ -19,14 +13,16 @@ from lingjun.apps.evaluation import services
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
 from lingjun.apps.evaluation.selectors.explanations import evaluation_explain
 from lingjun.apps.evaluation.services import (
-    INTERRUPTED,
     evaluation_of_pool,
     evaluation_run,
+    evaluation_run_cancel,
     evaluation_run_enqueue,
     evaluation_run_execute,
-    evaluation_runs_interrupted,
-    this_worker,
+    evaluation_run_start,
 )
+from lingjun.apps.evaluation.tasks import evaluation_run_task
+from lingjun.apps.jobs.models import Job
+from lingjun.apps.jobs.services import job_cancel
 from lingjun.demo import generate_dossiers
 from lingjun.rules.spec import RunSpec
 
@@ -128,84 +124,124 @@ def test_every_engine_gives_the_same_results_on_the_pool(demo_pool, engine):
     assert sorted(other.to_records(), key=key) == sorted(duck.to_records(), key=key)
 
 
-def _running(worker: str, *, minutes_ago: int = 0) -> EvaluationRun:
-    run = EvaluationRun.objects.create(policies=POLICIES[:1], year=2025, as_of=AS_OF, worker=worker)
-    if minutes_ago:
-        started = timezone.now() - timedelta(minutes=minutes_ago)
-        EvaluationRun.objects.filter(pk=run.pk).update(started_at=started)
-    return run
+def _started(**extra) -> EvaluationRun:
+    return evaluation_run_start(policies=POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED, **extra)
 
 
-def test_runs_left_running_by_a_stopped_server_are_marked_interrupted():
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    host = socket.gethostname()
-    try:
-        dead = _running(f"{host}:{gone.pid}")
-        same_pid = _running(this_worker())  # a restarted container's server has its predecessor's pid
-        unclaimed = _running("", minutes_ago=5)  # accepted, never taken up
-        live = _running(f"{host}:{alive.pid}")
-        elsewhere = _running("another-host:1")  # a server on another host sharing the database
-        just_started = _running("")
-        assert sorted(evaluation_runs_interrupted()) == sorted([dead.pk, same_pid.pk, unclaimed.pk])
-    finally:
-        alive.kill()
-        alive.wait()
-    for run in (dead, same_pid, unclaimed):
-        run.refresh_from_db()
-        assert (run.status, run.error) == (EvaluationRun.Status.FAILED, INTERRUPTED) and run.finished_at
-    for run in (live, elsewhere, just_started):
-        run.refresh_from_db()
-        assert run.status == EvaluationRun.Status.RUNNING
-    # the live worker has stopped since (killed above): now its run is interrupted, and only it
-    assert evaluation_runs_interrupted() == [live.pk]
-    assert evaluation_runs_interrupted() == []
+def _result_rows(run: EvaluationRun) -> list[tuple[str, str]]:
+    return list(EvaluationResult.objects.filter(run=run).values_list("enterprise_id", "policy"))
 
 
-def test_a_run_this_process_is_evaluating_is_not_interrupted(monkeypatch):
-    run = _running("")
-    seen = {}
+def test_a_run_executed_again_after_its_results_changes_nothing(demo_pool, tmp_path, settings):
+    settings.LINGJUN_HOME = tmp_path
+    run = evaluation_run(policies=POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED)
+    before = (run.finished_at, run.seconds, sorted(_result_rows(run)))
+    again = evaluation_run_execute(run=EvaluationRun.objects.get(pk=run.pk))  # a task delivered twice
+    assert (again.finished_at, again.seconds, sorted(_result_rows(again))) == before
+    assert len(before[2]) == len(set(before[2])) == 400 * len(POLICIES)
 
-    def evaluate_while_checking(**kwargs):
-        seen["interrupted"] = evaluation_runs_interrupted(unclaimed_after=timedelta(0))
-        seen["worker"] = EvaluationRun.objects.get(pk=run.pk).worker
-        raise RuntimeError("stop here")
 
-    monkeypatch.setattr(services, "evaluation_of_pool", evaluate_while_checking)
-    with pytest.raises(RuntimeError):
-        evaluation_run_execute(run=run)
-    assert seen == {"interrupted": [], "worker": this_worker()}
+def test_a_run_found_half_done_is_redone_from_scratch(demo_pool, tmp_path, settings):
+    """Rows an attempt left behind are deleted in the transaction that inserts the full set."""
+    settings.LINGJUN_HOME = tmp_path
+    run = evaluation_run(policies=POLICIES, year=2025, as_of=AS_OF, inputs=CONFIRMED)
+    full = sorted(_result_rows(run))
+    kept = EvaluationResult.objects.filter(run=run, policy=POLICIES[0]).values_list("pk", flat=True)[:150]
+    EvaluationResult.objects.filter(run=run).exclude(pk__in=list(kept)).delete()
+    EvaluationRun.objects.filter(pk=run.pk).update(status=EvaluationRun.Status.RUNNING, counts={})
+    stale = tmp_path / "runs" / f"run-{run.pk}.parquet.999999.part"  # the file of a killed worker
+    stale.write_bytes(b"half")
+    redone = evaluation_run_execute(run=run)
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [f"run-{run.pk}.parquet"]
+    assert redone.status == EvaluationRun.Status.DONE
+    assert sorted(_result_rows(redone)) == full and len(full) == 400 * len(POLICIES)
+
+
+def test_a_run_queued_as_a_job_stores_its_results_and_reports_its_steps(demo_pool, tmp_path, settings):
+    settings.LINGJUN_HOME = tmp_path
+    run = _started()
+    job = evaluation_run_enqueue(run=run)  # the immediate backend of the tests: evaluated here
+    job.refresh_from_db()
     run.refresh_from_db()
-    assert (run.status, run.error) == (EvaluationRun.Status.FAILED, "stop here")
+    assert (job.kind, job.subject_id, job.status) == (Job.Kind.EVALUATION, run.pk, Job.Status.DONE)
+    assert job.progress == 1.0 and job.step == "已完成" and job.task_id and job.attempt == 1
+    assert job.result == {"run": run.pk, "enterprises": 400}
+    assert job.task_path == "lingjun.apps.evaluation.tasks.evaluation_run_task"
+    assert run.status == EvaluationRun.Status.DONE and len(_result_rows(run)) == 400 * len(POLICIES)
+    # the task of the same attempt delivered again: not claimed, nothing happens
+    evaluation_run_task.call(job_id=job.pk, attempt=1)
+    assert len(_result_rows(run)) == 400 * len(POLICIES)
 
 
-def test_queued_runs_are_evaluated_one_at_a_time_in_the_order_started(monkeypatch):
-    lock = threading.Lock()
-    state = {"now": 0, "most": 0}
-    begun: list[int] = []
+def _cancel_while_evaluating(monkeypatch, action) -> list[str]:
+    steps: list[str] = []
+    real = services.evaluation_of_pool
 
-    def evaluate_slowly(**kwargs):
-        with lock:
-            state["now"] += 1
-            state["most"] = max(state["most"], state["now"])
-        begun.append(EvaluationRun.objects.filter(begun_at__isnull=False, status="running").get().pk)
-        time.sleep(0.2)
-        with lock:
-            state["now"] -= 1
-        raise RuntimeError("evaluated")
+    def evaluate_then_act(**kwargs):
+        job = Job.objects.get(status=Job.Status.RUNNING)
+        steps.append(job.step)
+        action(job)  # what a user (or recovery) does while the pool is being evaluated
+        return real(**kwargs)
 
-    monkeypatch.setattr(services, "evaluation_of_pool", evaluate_slowly)
-    runs = [_running(this_worker()) for _ in range(3)]
-    for run in runs:
-        evaluation_run_enqueue(run=run)
-    assert evaluation_runs_interrupted() == []  # waiting in this process's queue: not interrupted
-    deadline = time.monotonic() + 30
-    while EvaluationRun.objects.filter(status="running").exists():
-        assert time.monotonic() < deadline, "the queue did not finish"
-        time.sleep(0.05)
-    assert begun == [r.pk for r in runs] and state["most"] == 1
-    assert set(EvaluationRun.objects.values_list("error", flat=True)) == {"evaluated"}
+    monkeypatch.setattr(services, "evaluation_of_pool", evaluate_then_act)
+    return steps
+
+
+def test_a_run_cancelled_while_evaluating_stops_at_the_next_stage_and_stores_nothing(
+    demo_pool, tmp_path, settings, monkeypatch
+):
+    settings.LINGJUN_HOME = tmp_path
+    steps = _cancel_while_evaluating(monkeypatch, lambda job: job_cancel(job=job))
+    run = _started()
+    job = evaluation_run_enqueue(run=run)
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert steps == ["正在读取企业库并按政策计算"]
+    assert (job.status, job.step, job.cancel_requested) == (Job.Status.CANCELLED, "已取消", True)
+    assert run.status == EvaluationRun.Status.CANCELLED and run.finished_at and run.error == ""
+    assert _result_rows(run) == [] and list((tmp_path / "runs").iterdir()) == []
+
+
+def test_an_attempt_superseded_while_evaluating_stores_nothing(demo_pool, tmp_path, settings, monkeypatch):
+    """Recovery took the worker for dead and queued the job again: the old attempt must not store."""
+    settings.LINGJUN_HOME = tmp_path
+    _cancel_while_evaluating(
+        monkeypatch, lambda job: Job.objects.filter(pk=job.pk).update(attempt=2, status=Job.Status.QUEUED)
+    )
+    run = _started()
+    job = evaluation_run_enqueue(run=run)
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert (job.status, job.attempt) == (Job.Status.QUEUED, 2)  # the retry's to run
+    assert run.status == EvaluationRun.Status.RUNNING and _result_rows(run) == []
+
+
+def test_a_waiting_run_is_cancelled_at_once_and_its_task_does_nothing(demo_pool, tmp_path, settings):
+    settings.LINGJUN_HOME = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # never runs
+    run = _started()
+    job = evaluation_run_enqueue(run=run)
+    cancelled = evaluation_run_cancel(run=run)
+    job.refresh_from_db()
+    assert cancelled.status == EvaluationRun.Status.CANCELLED and job.status == Job.Status.CANCELLED
+    evaluation_run_task.call(job_id=job.pk, attempt=1)  # the worker gets to the task later
+    run.refresh_from_db()
+    assert run.status == EvaluationRun.Status.CANCELLED and _result_rows(run) == []
+
+
+def test_a_failing_run_records_the_error_on_the_run_and_its_job(demo_pool, tmp_path, settings, monkeypatch):
+    settings.LINGJUN_HOME = tmp_path
+
+    def broken(**kwargs):
+        raise RuntimeError("引擎不可用")
+
+    monkeypatch.setattr(services, "evaluation_of_pool", broken)
+    run = _started()
+    job = evaluation_run_enqueue(run=run)
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert (run.status, run.error) == (EvaluationRun.Status.FAILED, "引擎不可用")
+    assert (job.status, job.error) == (Job.Status.FAILED, "引擎不可用")
 
 
 def test_runs_on_the_pool_reuse_the_compiled_query_and_see_the_current_data(demo_pool):
@@ -232,3 +268,19 @@ def test_runs_on_the_pool_reuse_the_compiled_query_and_see_the_current_data(demo
     assert {u: r["result"] for u, r in second.items() if u != passed} == {
         u: r["result"] for u, r in first.items() if u != passed
     }
+
+
+def test_a_superseded_attempt_that_fails_leaves_the_run_to_the_retry(
+    demo_pool, tmp_path, settings, monkeypatch
+):
+    settings.LINGJUN_HOME = tmp_path
+
+    def superseded_then_broken(**kwargs):
+        Job.objects.filter(status=Job.Status.RUNNING).update(attempt=2, status=Job.Status.QUEUED)
+        raise RuntimeError("the old worker's evaluation broke")
+
+    monkeypatch.setattr(services, "evaluation_of_pool", superseded_then_broken)
+    run = _started()
+    evaluation_run_enqueue(run=run)
+    run.refresh_from_db()
+    assert (run.status, run.error) == (EvaluationRun.Status.RUNNING, "")

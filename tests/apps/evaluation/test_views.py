@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -32,6 +31,9 @@ from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun, Outc
 from lingjun.apps.evaluation.selectors.explanations import evaluation_explain
 from lingjun.apps.evaluation.selectors.policies import policies_in_force
 from lingjun.apps.evaluation.services import evaluation_of_pool, evaluation_run
+from lingjun.apps.evaluation.tasks import evaluation_run_task
+from lingjun.apps.jobs.models import Job
+from lingjun.apps.jobs.services import job_claim, job_step
 from lingjun.demo import generate_dossiers
 from lingjun.rules import default_as_of
 from lingjun.rules.errors import BAD_OVERRIDE, UNKNOWN_OVERRIDE
@@ -623,35 +625,67 @@ def test_missing_fields_of_the_self_evaluation_link_to_where_they_are_filled_in(
     assert "奖项（级别、年度）" in officer_page and 'class="fill"' not in officer_page
 
 
-# ---------------------------------------------------------------------- the background thread
+# ------------------------------------------------------------------------- the background job
 
 
-def test_the_run_executes_in_a_background_thread_and_the_page_polls_until_done(district, staff):
+@pytest.fixture
+def held_tasks(settings) -> None:
+    """Tasks wait in django-tasks' dummy backend (no worker takes them) until the test runs one."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def test_the_run_is_a_job_and_the_page_polls_its_progress_until_done(district, staff, held_tasks):
     assert views.RUNNER is views.run_in_background
     client = _client(staff)
     response = client.post(reverse("evaluation:index"), _form(policies=["tianjin.chuying.2021"]))
     run = EvaluationRun.objects.get()
-    assert response.status_code == 302
+    job = Job.objects.get(kind=Job.Kind.EVALUATION, subject_id=run.pk)
+    assert response.status_code == 302 and job.status == Job.Status.QUEUED and job.user == staff
     status_url = reverse("evaluation:run_status", args=[run.pk])
     detail = client.get(response["Location"]).content.decode()
-    if 'id="progress"' in detail:  # still running: the page polls the status every second
-        assert f'hx-get="{status_url}"' in detail and 'hx-trigger="every 1s"' in detail
-    deadline = time.monotonic() + 300
-    polls = 0
-    while True:
-        reply = client.get(status_url, HTTP_HX_REQUEST="true")
-        polls += 1
-        if reply.get("HX-Refresh") == "true":
-            break
-        text = reply.content.decode()
-        assert ("正在评价" in text and "已用时" in text) or ("排队中" in text and "即将开始评价" in text)
-        assert time.monotonic() < deadline, "the background run did not finish"
-        time.sleep(0.3)
+    assert f'hx-get="{status_url}"' in detail and 'hx-trigger="every 1s"' in detail
+    waiting = client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "排队中" in waiting and "即将开始评价" in waiting and 'id="cancel-run"' in waiting
+
+    # a worker takes the job: its step and progress show while it runs
+    claimed = job_claim(job_id=job.pk, attempt=1)
+    assert claimed is not None
+    EvaluationRun.objects.filter(pk=run.pk).update(begun_at=timezone.now())
+    job_step(job=claimed, progress=0.6, step="正在写入逐条说明文件")
+    running = client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "正在评价" in running and "已用时" in running and "正在写入逐条说明文件" in running
+    assert 'style="width: 60%"' in running
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED)  # back in line for the real run
+    evaluation_run_task.call(job_id=job.pk, attempt=1)  # what the worker process does
+
+    assert client.get(status_url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
     run.refresh_from_db()
     assert run.status == EvaluationRun.Status.DONE and run.seconds is not None
     assert EvaluationResult.objects.filter(run=run).count() == N
     done = client.get(response["Location"]).content.decode()
     assert 'id="progress"' not in done and 'id="result-table"' in done
+
+
+def test_a_waiting_run_can_be_cancelled_by_who_may_start_runs(district, staff, make_user, held_tasks):
+    client = _client(staff)
+    client.post(reverse("evaluation:index"), _form(policies=["tianjin.chuying.2021"]))
+    run = EvaluationRun.objects.get()
+    cancel = reverse("evaluation:run_cancel", args=[run.pk])
+    officer = _client(make_user("town_officer", town=TOWN))
+    assert officer.post(cancel).status_code == 403  # may see runs, may not start or cancel them
+    assert (
+        'id="cancel-run"' not in officer.get(reverse("evaluation:run_status", args=[run.pk])).content.decode()
+    )
+    assert client.get(cancel).status_code == 405
+    response = client.post(cancel)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "evaluation:run_detail", args=[run.pk]
+    )
+    run.refresh_from_db()
+    assert run.status == EvaluationRun.Status.CANCELLED
+    page = client.get(response["Location"]).content.decode()
+    assert "评价已取消" in page and "没有保存任何结果" in page and 'id="result-table"' not in page
+    assert "已取消" in client.get(reverse("evaluation:index")).content.decode()
 
 
 def test_a_waiting_run_shows_its_place_in_the_queue(district, staff):
@@ -673,7 +707,7 @@ def test_a_waiting_run_shows_its_place_in_the_queue(district, staff):
 
     assert "正在评价" in status(first) and "排队中" not in status(first)
     assert "排队中" in status(second) and "前面还有 1 个批次" in status(second)
-    assert "前面还有 2 个批次" in status(third)  # the other server's run is not in this queue
+    assert "前面还有 2 个批次" in status(third)  # the run started after it is not ahead
     page = client.get(reverse("evaluation:run_detail", args=[third.pk])).content.decode()
     assert 'id="queue"' in page and "已等待" in page
 

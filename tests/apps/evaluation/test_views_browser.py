@@ -32,7 +32,7 @@ def test_start_a_run_watch_it_finish_and_open_an_explanation(
     settings.LINGJUN_HOME = tmp_path
     divisions_seed()
     dossiers_apply(dossiers=list(generate_dossiers(n=60, seed=21, year=2024)), user=None, source="import")
-    assert views.RUNNER is views.run_in_background  # the real background queue
+    assert views.RUNNER is views.run_in_background  # a job (run at once by the tests' immediate backend)
     user = make_user("district_staff", full_name="浏览器测试员")
     shots = Path(os.environ.get("LINGJUN_SCREENSHOTS", tmp_path))
     failed: list[str] = []

@@ -34,6 +34,7 @@ from lingjun.apps.enterprises.forms import (
     section_formset,
     section_initial,
 )
+from lingjun.apps.enterprises.jobs import EXPORT_FORMATS, dossiers_export_enqueue, enterprises_import_enqueue
 from lingjun.apps.enterprises.models import ChangeRequest, ImportBatch
 from lingjun.apps.enterprises.selectors import (
     EnterpriseFilters,
@@ -61,6 +62,10 @@ from lingjun.dossier.validate import parse_dossier
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: how many import errors the page lists (the count of all of them is always shown)
 IMPORT_ERRORS_SHOWN = 2000
+#: an upload larger than this is imported by a background job (the page then follows the job)
+IMPORT_IN_REQUEST_BYTES = 2 * 1024 * 1024
+#: an export of more dossiers than this is written by a background job
+EXPORT_IN_REQUEST = 5_000
 
 
 # ----------------------------------------------------------------------------------------- list
@@ -259,6 +264,13 @@ def transfer(request: HttpRequest) -> HttpResponse:
         context["form"] = form
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            if upload.size > IMPORT_IN_REQUEST_BYTES:  # a large file: stored, then a job imports it
+                try:
+                    job = enterprises_import_enqueue(source=upload, file_name=upload.name, user=user)
+                except ValueError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    return redirect("jobs:detail", job_pk=job.pk)
             try:
                 batch = enterprises_import_file(
                     source=upload, file_name=upload.name, user=user, today=timezone.localdate()
@@ -294,8 +306,12 @@ def _stamp() -> str:
 
 @requires("enterprise.export")
 def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse | FileResponse:
-    """Every dossier the user may see, as JSON Lines (streamed) or an Excel workbook."""
-    dossiers = dossiers_export(user=request_user(request))
+    """Every dossier the user may see, as JSON Lines (streamed) or an Excel workbook; more than
+    :data:`EXPORT_IN_REQUEST` are written by a background job whose page offers the file."""
+    user = request_user(request)
+    if fmt in EXPORT_FORMATS and enterprises_visible_to(user).count() > EXPORT_IN_REQUEST:
+        return redirect("jobs:detail", job_pk=dossiers_export_enqueue(user=user, fmt=fmt).pk)
+    dossiers = dossiers_export(user=user)
     if fmt == "jsonl":
         response = StreamingHttpResponse(
             _jsonl_lines(dossiers), content_type="application/x-ndjson; charset=utf-8"

@@ -11,3 +11,6 @@ class EvaluationConfig(AppConfig):
 
     nav = (NavEntry(_("评价"), "evaluation:index", "evaluation.view", order=30),)
     enterprise_panels = (Panel("evaluation/_enterprise_panel.html", "evaluation.view", order=10),)
+
+    def ready(self) -> None:
+        from lingjun.apps.evaluation import receivers  # noqa: F401 - connects the job signals

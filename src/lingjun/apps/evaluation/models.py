@@ -34,6 +34,7 @@ class EvaluationRun(models.Model):
         RUNNING = "running", _("评价中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")
 
     policies = models.JSONField("评价政策", default=list)
     year = models.IntegerField("申报年度")
@@ -57,8 +58,7 @@ class EvaluationRun(models.Model):
     )
     error = models.TextField("错误信息", blank=True, default="")
     result_file = models.CharField("结果文件", max_length=255, blank=True, default="")
-    #: the process that accepted and evaluates the run, ``host:pid``, so that a restarted server
-    #: can tell the runs its dead predecessor left unfinished (waiting or in progress)
+    #: the worker process that evaluates the run, ``host:pid`` (its job: ``lingjun.apps.jobs``)
     worker = models.CharField("执行进程", max_length=128, blank=True, default="")
 
     class Meta:

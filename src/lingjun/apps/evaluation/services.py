@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.bulk import load_arrow
@@ -42,6 +42,18 @@ from lingjun.apps.evaluation.pool import (
 )
 from lingjun.apps.evaluation.pool import postgres_tables as pool_postgres_tables
 from lingjun.apps.evaluation.storage import runs_dir
+from lingjun.apps.jobs.models import Job
+from lingjun.apps.jobs.services import (
+    JobCancelled,
+    JobSuperseded,
+    job_cancel,
+    job_check_current,
+    job_create,
+    job_enqueue,
+    job_is_current,
+    job_step,
+    this_worker,
+)
 from lingjun.rules.engines import connect, register_tables
 from lingjun.rules.evaluation import evaluate
 from lingjun.rules.result import Evaluation, value_array
@@ -52,6 +64,7 @@ logger = logging.getLogger(__name__)
 ENGINES = ("duckdb", "postgres", "spark")
 UNKNOWN_ENGINE = "未知的计算引擎“{engine}”：可选 duckdb、postgres、spark。"
 POSTGRES_ENGINE_NEEDS_POSTGRES_POOL = "PostgreSQL 引擎需要企业库本身在 PostgreSQL 中（设置 DATABASE_URL）。"
+#: runs left 评价中 by a version that evaluated them inside the web server (migration 0003)
 INTERRUPTED = (
     "评价中断：执行本批次的网页服务进程在评价完成前已停止（重启或退出），结果没有保存。请重新发起评价。"
 )
@@ -162,7 +175,8 @@ def evaluation_run_start(
 
     Raises ``ValueError`` for an engine that cannot run here and :class:`RulesError` (the engine's
     Chinese message) for an unknown policy, parameter or input or a bad value, before any record
-    is made. :func:`evaluation_run_execute` does the work (the web app calls it in the background).
+    is made. :func:`evaluation_run_execute` does the work (the web app queues it as a job:
+    :func:`evaluation_run_enqueue`).
     """
     if engine not in ENGINES:
         raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
@@ -180,119 +194,135 @@ def evaluation_run_start(
         provisional=[
             p.id for p in spec.policies if not p.verified or not all(c.verified for c in p.criteria)
         ],
-        worker=this_worker(),
     )
 
 
-def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:
+STEP_EVALUATING = gettext_noop("正在读取企业库并按政策计算")
+STEP_STORING = gettext_noop("正在保存评价结果和逐条说明文件")
+
+
+def evaluation_run_execute(*, run: EvaluationRun, job: Job | None = None) -> EvaluationRun:
     """Evaluate the pool for a started run and store counts, results and explanation columns.
+
+    Idempotent: a run that already has its results is left as it is, and the results are written
+    in one transaction that first deletes any rows an earlier attempt left, so exactly one result
+    set exists however often the run is executed. Under a ``job`` it reports its stages and stops
+    between them when the job is cancelled (the run is then 已取消, nothing stored) or superseded
+    (its worker was taken for dead and the job retried: the retry stores the results).
 
     On failure the run is marked failed with the error, and the error is raised again.
     """
+    run.refresh_from_db()
+    if run.status == EvaluationRun.Status.DONE:
+        return run
+
+    def step(progress: float, text: str) -> None:
+        if job is not None:
+            job_step(job=job, progress=progress, step=text)
+
     started = time.perf_counter()
-    _HELD.add(run.pk)
     run.worker, run.begun_at = this_worker(), timezone.now()
     run.save(update_fields=["worker", "begun_at"])
+    path = runs_dir() / f"run-{run.pk}.parquet"
+    for stale in runs_dir().glob(f"{path.name}.*.part"):  # left by an attempt whose worker died
+        stale.unlink(missing_ok=True)
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    written: Future[None] | None = None
     try:
+        step(0.05, STEP_EVALUATING)
         evaluation = evaluation_of_pool(spec=run.spec(), engine=run.engine)
-        path = runs_dir() / f"run-{run.pk}.parquet"
-        written = _write_explanations(evaluation, path)  # meanwhile, the rows are stored
+        step(0.6, STEP_STORING)
+        written = _write_explanations(evaluation, part)  # meanwhile, the rows are stored
         with transaction.atomic():
+            if job is not None:
+                job_check_current(job=job)  # locks the job: one attempt stores, none after a cancel
+            if EvaluationRun.objects.select_for_update().get(pk=run.pk).status == EvaluationRun.Status.DONE:
+                _discard(part, written)
+                run.refresh_from_db()
+                return run
+            EvaluationResult.objects.filter(run=run).delete()  # rows of an attempt that died midway
             _store_results(run, evaluation)
             written.result()
+            os.replace(part, path)
             run.counts = evaluation.counts()
             run.enterprise_count = evaluation.table.num_rows
             run.result_file = path.name
             run.status = EvaluationRun.Status.DONE
+            run.error = ""
             run.finished_at = timezone.now()
             run.seconds = time.perf_counter() - started
             run.save()
-    except Exception as exc:
-        run.status = EvaluationRun.Status.FAILED
-        run.error = str(exc)
-        run.finished_at = timezone.now()
-        run.seconds = time.perf_counter() - started
-        run.save(update_fields=["status", "error", "finished_at", "seconds"])
+    except JobSuperseded:
+        _discard(part, written)
         raise
-    finally:
-        _HELD.discard(run.pk)
+    except JobCancelled:
+        _discard(part, written)
+        _run_over(run, EvaluationRun.Status.CANCELLED, started=started)
+        raise
+    except Exception as exc:
+        _discard(part, written)
+        if job is None or job_is_current(job=job):  # a superseded attempt leaves the run to the retry
+            _run_over(run, EvaluationRun.Status.FAILED, error=str(exc), started=started)
+        raise
     return run
 
 
-def evaluation_run_enqueue(*, run: EvaluationRun) -> None:
-    """Evaluate a started run in the background of this process, after the runs it holds already.
+def _discard(part: Path, written: Future[None] | None) -> None:
+    """Remove an unused explanation file, after its writer is done with it."""
+    if written is not None:
+        written.exception()  # waits; a failure of the writer is not this run's error
+    part.unlink(missing_ok=True)
 
-    One run is evaluated at a time, in the order they were started: two runs of a large pool at
-    once would need twice the memory and finish no sooner on a few cores. A failure is recorded on
-    the run (:func:`evaluation_run_execute`) and logged.
+
+def _run_over(run: EvaluationRun, status: str, *, error: str = "", started: float | None = None) -> None:
+    run.status = status
+    run.error = error
+    run.finished_at = timezone.now()
+    if started is not None:
+        run.seconds = time.perf_counter() - started
+    run.save(update_fields=["status", "error", "finished_at", "seconds"])
+
+
+def evaluation_run_job(job: Job) -> dict[str, Any]:
+    """The work of an evaluation job (:func:`lingjun.apps.evaluation.tasks.evaluation_run_task`)."""
+    assert job.subject_id is not None  # an evaluation job names its run
+    run = evaluation_run_execute(run=EvaluationRun.objects.get(pk=job.subject_id), job=job)
+    return {"run": run.pk, "enterprises": run.enterprise_count}
+
+
+def evaluation_run_enqueue(*, run: EvaluationRun) -> Job:
+    """Queue a started run as a background job; a worker (``lingjun worker``) evaluates it.
+
+    Jobs are durable: they wait in the database (or Redis) until a worker takes them, and a job
+    whose worker died is retried once (:func:`lingjun.apps.jobs.services.jobs_recover`).
     """
-    global _QUEUE
-    if _QUEUE is None:
-        _QUEUE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lingjun-evaluation")
-    _HELD.add(run.pk)
-    _QUEUE.submit(_execute_queued, run.pk)
+    job = job_create(kind=Job.Kind.EVALUATION, user=run.user, subject_id=run.pk)
+    job_enqueue(job=job, task_path="lingjun.apps.evaluation.tasks.evaluation_run_task")
+    return job
 
 
-def _execute_queued(run_pk: int) -> None:
-    try:
-        evaluation_run_execute(run=EvaluationRun.objects.get(pk=run_pk))
-    except Exception:
-        logger.exception("evaluation run %s failed", run_pk)
-    finally:
-        _HELD.discard(run_pk)
-        connection.close()  # the queue's thread outlives the request: no connection left open
+def evaluation_run_cancel(*, run: EvaluationRun) -> EvaluationRun:
+    """Cancel a run that is not over: a waiting one at once, one being evaluated at its next
+    stage (it then stores nothing). A run without a job (evaluated in the foreground) is left."""
+    job = Job.objects.filter(kind=Job.Kind.EVALUATION, subject_id=run.pk).order_by("-pk").first()
+    if job is not None and not job.over:
+        job_cancel(job=job)
+    run.refresh_from_db()
+    return run
 
 
-#: ids of the runs this process holds: waiting in its queue or being evaluated
-_HELD: set[int] = set()
-_QUEUE: ThreadPoolExecutor | None = None
+def evaluation_run_abandoned(*, run_pk: int, error: str) -> None:
+    """A run whose job was given up (its worker died twice): failed, with the job's reason."""
+    EvaluationRun.objects.filter(pk=run_pk, status=EvaluationRun.Status.RUNNING).update(
+        status=EvaluationRun.Status.FAILED, error=error, finished_at=timezone.now()
+    )
 
 
-def this_worker() -> str:
-    """This process as a run's ``worker``: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _alive_here(worker: str) -> bool | None:
-    """Whether the process ``host:pid`` still runs: ``None`` when it is on another host."""
-    host, _sep, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return None
-    if int(pid) == os.getpid():  # this process, or a predecessor with the same pid (containers)
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a process of another user: alive
-        return True
-    return True
-
-
-def evaluation_runs_interrupted(*, unclaimed_after: timedelta = timedelta(minutes=1)) -> list[int]:
-    """Mark as failed the runs still "running" that no process will finish; returns their ids.
-
-    Runs are evaluated in a thread of the web server (``lingjun serve``) that accepted them, so a
-    restart loses the runs waiting and in progress. A run is interrupted when its worker was a
-    process of this host that no longer exists (or had this process's pid but is not being
-    evaluated here: a container's restarted server gets the same pid), or when it names no worker
-    and was started more than ``unclaimed_after`` ago. Runs of a live process, or of a process on
-    another host sharing the database, are left alone.
-    """
-    stale = timezone.now() - unclaimed_after
-    interrupted = []
-    for pk, worker, started_at in EvaluationRun.objects.filter(
-        status=EvaluationRun.Status.RUNNING
-    ).values_list("pk", "worker", "started_at"):
-        if pk in _HELD:
-            continue
-        if (worker == "" and started_at < stale) or (worker and _alive_here(worker) is False):
-            interrupted.append(pk)
-    if interrupted:
-        EvaluationRun.objects.filter(pk__in=interrupted, status=EvaluationRun.Status.RUNNING).update(
-            status=EvaluationRun.Status.FAILED, error=INTERRUPTED, finished_at=timezone.now()
-        )
-    return interrupted
+def evaluation_run_cancelled(*, run_pk: int) -> None:
+    """A run whose job was cancelled before a worker took it."""
+    EvaluationRun.objects.filter(pk=run_pk, status=EvaluationRun.Status.RUNNING).update(
+        status=EvaluationRun.Status.CANCELLED, finished_at=timezone.now()
+    )
 
 
 def evaluation_run(

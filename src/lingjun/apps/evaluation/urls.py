@@ -14,6 +14,7 @@ urlpatterns = [
     path("evaluation/", views.index, name="index"),
     path("evaluation/runs/<int:run_pk>/", views.run_detail, name="run_detail"),
     path("evaluation/runs/<int:run_pk>/status/", views.run_status, name="run_status"),
+    path("evaluation/runs/<int:run_pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("evaluation/runs/<int:run_pk>/counts/", views.run_counts_fragment, name="run_counts"),
     path("evaluation/runs/<int:run_pk>/export.<str:fmt>", views.run_export, name="run_export"),
     path("enterprises/<int:pk>/evaluation/", views.enterprise_runs_view, name="history"),

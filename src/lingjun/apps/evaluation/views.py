@@ -7,8 +7,8 @@ enterprise with ``get_object_or_404`` from :func:`enterprises_visible_to`, runs 
 A run is evaluated in the background: the form records it (``evaluation_run_start``, which checks
 the parameters with the engine's own errors first), hands it to :data:`RUNNER` and redirects
 to the run page, which polls the run's status with htmx until it is done. :data:`RUNNER` queues it
-in this process (one run at a time, :func:`evaluation_run_enqueue`); tests swap it for
-:func:`run_now`.
+as a durable job that a worker process evaluates (:func:`evaluation_run_enqueue`); the page shows
+the job's progress and can cancel it.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from lingjun.apps.evaluation.selectors.runs import (
     can_start_runs,
     run_counts,
     run_estimate,
+    run_job,
     run_list,
     run_policies,
     run_queue_ahead,
@@ -54,6 +55,7 @@ from lingjun.apps.evaluation.selectors.runs import (
     runs_visible_to,
 )
 from lingjun.apps.evaluation.services import (
+    evaluation_run_cancel,
     evaluation_run_enqueue,
     evaluation_run_execute,
     evaluation_run_start,
@@ -70,7 +72,7 @@ RUNS_PER_PAGE = 10
 
 
 def run_in_background(run: EvaluationRun) -> None:
-    """Queue the run in this process (one at a time, in the order started)."""
+    """Queue the run as a background job (a worker process evaluates it)."""
     evaluation_run_enqueue(run=run)
 
 
@@ -210,11 +212,13 @@ def run_status(request: HttpRequest, run_pk: int) -> HttpResponse:
         response = HttpResponse("")
         response["HX-Refresh"] = "true"
         return response
-    return render(request, "evaluation/_progress.html", {"run": run, **_progress(run)})
+    context = {"run": run, **_progress(run), "can_start": can_start_runs(user)}
+    return render(request, "evaluation/_progress.html", context)
 
 
 def _progress(run: EvaluationRun) -> dict[str, Any]:
-    """What the progress panel shows: waiting in line (runs ahead) or evaluating (for how long)."""
+    """What the progress panel shows: waiting in line (runs ahead) or evaluating (for how long,
+    at which step), and the job behind it (its progress, whether it is being cancelled)."""
     if run.status != EvaluationRun.Status.RUNNING:
         return {}
     ahead = run_queue_ahead(run)
@@ -223,7 +227,17 @@ def _progress(run: EvaluationRun) -> dict[str, Any]:
         "ahead": ahead,
         "elapsed": (timezone.now() - since).total_seconds(),
         "estimate": run_estimate(run),
+        "job": run_job(run),
     }
+
+
+@requires(post="evaluation.run")
+def run_cancel(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """取消评价: a waiting run at once, a run being evaluated at its next stage (nothing stored)."""
+    user = _user(request)
+    run = get_object_or_404(runs_visible_to(user), pk=run_pk)
+    evaluation_run_cancel(run=run)
+    return redirect("evaluation:run_detail", run_pk=run.pk)
 
 
 def _export_header(run: EvaluationRun) -> list[str]:

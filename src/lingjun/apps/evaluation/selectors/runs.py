@@ -19,6 +19,7 @@ from lingjun.apps.accounts.permissions import can
 from lingjun.apps.enterprises.selectors import enterprises_visible_to
 from lingjun.apps.evaluation.models import CODE_OUTCOMES, EvaluationResult, EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.policies import input_texts, policy_label, policy_sort_key
+from lingjun.apps.jobs.models import Job
 
 #: a jurisdiction up to this size is counted through the (run, uscc) index with a list of codes
 SMALL_SCOPE = 2_000
@@ -163,14 +164,19 @@ def run_estimate(run: EvaluationRun) -> float | None:
 
 
 def run_queue_ahead(run: EvaluationRun) -> int | None:
-    """How many runs are ahead of a waiting run in its server's queue (evaluated one at a time);
-    ``None`` once its evaluation has begun."""
+    """How many runs are ahead of a waiting run in the job queue (each worker evaluates one at a
+    time); ``None`` once its evaluation has begun."""
     if run.begun_at is not None or run.status != EvaluationRun.Status.RUNNING:
         return None
-    same_queue = EvaluationRun.objects.filter(status=EvaluationRun.Status.RUNNING, worker=run.worker)
+    running = EvaluationRun.objects.filter(status=EvaluationRun.Status.RUNNING)
     # not the run itself: it may have begun since it was read (the page would say "1 ahead")
-    ahead = same_queue.exclude(pk=run.pk).filter(Q(begun_at__isnull=False) | Q(pk__lt=run.pk))
+    ahead = running.exclude(pk=run.pk).filter(Q(begun_at__isnull=False) | Q(pk__lt=run.pk))
     return ahead.count()
+
+
+def run_job(run: EvaluationRun) -> Job | None:
+    """The newest background job of a run (``None`` for a run evaluated in the foreground)."""
+    return Job.objects.filter(kind=Job.Kind.EVALUATION, subject_id=run.pk).order_by("-pk").first()
 
 
 def run_list(*, user: User, limit: int = 20, offset: int = 0) -> tuple[list[RunRow], bool]:
