@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from openpyxl.utils import get_column_letter
 
+from lingjun.cellsafe import cell_text_restore
 from lingjun.dossier.errors import DossierError, ParseResult
 from lingjun.dossier.excel_layout import (
     FIELD_ROW,
@@ -69,7 +70,7 @@ def _cell_input(value: Any, kind: str) -> Any:
     """A cell value in the form :func:`parse_dossier` accepts (``None`` for empty cells)."""
     t = type(value)
     if t is str:
-        return value.strip() or None
+        return cell_text_restore(value).strip() or None  # the ' our writer put before a formula
     if t is float:
         if not math.isfinite(value):
             return str(value)

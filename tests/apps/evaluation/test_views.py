@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import time
+import zipfile
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -700,3 +701,24 @@ def test_a_postgres_pool_can_be_evaluated_in_the_database(district, sync_runner,
     assert run.engine == "postgres" and run.status == EvaluationRun.Status.DONE
     duck = evaluation_run(policies=["tianjin.chuying.2021"], year=2025, as_of=AS_OF)
     assert run.counts == duck.counts
+
+
+def test_exported_names_are_never_formulas(run, district, staff):
+    """An enterprise named like a formula is written as text in both downloads (lingjun.cellsafe)."""
+    hostile = '=HYPERLINK("http://example.com","点击")'
+    Enterprise.objects.filter(uscc=district[0]["uscc"]).update(name=hostile, park="@SUM(1)")
+    client = _client(staff)
+    response = client.get(reverse("evaluation:run_export", args=[run.pk, "xlsx"]))
+    data = b"".join(response.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        parts = [book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")]
+    assert parts and not any(b"<f>" in p or b"<f " in p for p in parts)
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(data), read_only=True)["评价结果"].iter_rows(values_only=True)
+    )
+    row = next(r for r in rows if r[1] == district[0]["uscc"])
+    assert row[0] == "'" + hostile and row[3] == "'@SUM(1)"
+    text = b"".join(client.get(reverse("evaluation:run_export", args=[run.pk, "csv"])).streaming_content)
+    table = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    row = next(r for r in table if r[1] == district[0]["uscc"])
+    assert row[0] == "'" + hostile and row[3] == "'@SUM(1)"

@@ -58,6 +58,7 @@ from lingjun.apps.evaluation.services import (
     evaluation_run_execute,
     evaluation_run_start,
 )
+from lingjun.cellsafe import cell_value
 from lingjun.rules import RulesError
 
 logger = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ def _export_values(run: EvaluationRun, rows: Iterable[ExportRow]) -> Iterator[li
     words = {value: str(label) for value, label in Outcome.choices}
     missing = ("", None)
     for row in rows:
-        values: list[Any] = [row.name, row.uscc, row.town, row.park]
+        values: list[Any] = [cell_value(v) for v in (row.name, row.uscc, row.town, row.park)]
         for policy, with_score in columns:
             result, score = row.results.get(policy, missing)
             values.append(words.get(result, "—"))
@@ -289,7 +290,7 @@ def run_export(
         sheet.append(row)
     about = book.create_sheet(_("评价参数"))
     for label, value in _run_parameters(run):
-        about.append([label, value])
+        about.append([label, cell_value(value)])
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
     book.save(out)
     out.seek(0)
