@@ -617,10 +617,12 @@ def test_hand_made_xlsx_cell_forms(rich_dossier: Callable[..., dict[str, Any]]) 
     )
     result = _read(_hand_made_xlsx(sheet, shared=shared, styles=styles), towns=["天津"])
     assert _locations(result.errors) == [
+        ("企业基本信息", 3, "F", "formula"),  # formulas are refused (their cached result: "star")
         ("企业基本信息", 4, "A", "duplicate_uscc"),
         ("企业基本信息", 4, "F", "enum"),
     ]
-    assert result.errors[1].value == "#N/A"
+    assert result.errors[0].value == "star"
+    assert result.errors[2].value == "#N/A"
     # row 3 itself is fine, but its USCC occurs twice: nothing is imported
     assert result.dossiers == []
 
@@ -670,3 +672,16 @@ def test_ten_thousand_enterprises(
     assert result.ok and len(result.dossiers) == 10_000
     assert result.dossiers[-1] == dossiers[-1]
     # speed is measured by bench/bench_import.py (docs/benchmarks.md), not asserted here
+
+
+def test_too_long_and_invisible_text_is_located(rich_dossier: Callable[..., dict[str, Any]]) -> None:
+    first, second = rich_dossier(1), rich_dossier(2)
+    first["name"] = "甲" * 300
+    second["ip"][1]["title"] = "软件\u202e名称"
+    result = _read(_xlsx([first, second]))
+    assert result.dossiers == []
+    located = _locations(result.errors)
+    assert (ENTERPRISE.sheet, 3, "B", "too_long") in located
+    assert (IP.sheet, 3 + len(first["ip"]) + 1, "D", "invisible_char") in located
+    too_long = next(e for e in result.errors if e.code == "too_long")
+    assert "企业名称" in str(too_long) and "最多200个字符" in str(too_long)

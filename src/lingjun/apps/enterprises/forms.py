@@ -95,6 +95,11 @@ def _raw(spec: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+#: characters a form field takes at most: above every schema max_length, so that the dossier
+#: validator, not Django, says what is too long (the same message as on import)
+MAX_INPUT = 1000
+
+
 def spec_field(spec: FieldSpec, *, current: Any = None) -> forms.Field:
     """A text form field for a schema field; the dossier validator checks the value, not Django."""
     label = spec.label + (f"（{spec.unit}）" if spec.unit else "")
@@ -118,7 +123,7 @@ def spec_field(spec: FieldSpec, *, current: Any = None) -> forms.Field:
         label=label,
         required=False,
         strip=False,
-        max_length=200,
+        max_length=MAX_INPUT,  # a bound on the request; the schema's max_length is the validator's
         widget=widget,
         help_text=spec.help,
     )

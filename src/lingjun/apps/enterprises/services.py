@@ -7,11 +7,12 @@ when, from which old value to which new value (:class:`ChangeRecord`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -31,9 +32,10 @@ from lingjun.apps.enterprises.models import (
 from lingjun.apps.enterprises.selectors import dossiers_load
 from lingjun.dossier.canonical import canonical_dossier, json_safe
 from lingjun.dossier.diff import diff_dossiers
-from lingjun.dossier.errors import DossierError
+from lingjun.dossier.errors import DossierError, ParseResult
 from lingjun.dossier.excel import read_workbook
 from lingjun.dossier.jsonl import read_jsonl
+from lingjun.dossier.limits import MB, MSG_FILE_BYTES, ReadLimits, size_text
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
 from lingjun.dossier.validate import parse_dossier
@@ -169,14 +171,41 @@ def dossiers_apply(
     return result
 
 
-def _parse(*, source: Path | IO[bytes], file_name: str, today: date) -> Any:
+def import_limits() -> ReadLimits:
+    """The limits on an imported file, from the ``LINGJUN_IMPORT_*`` settings."""
+    return ReadLimits(
+        file_bytes=settings.LINGJUN_IMPORT_MAX_FILE_MB * MB,
+        unzipped_bytes=settings.LINGJUN_IMPORT_MAX_UNZIPPED_MB * MB,
+        rows=settings.LINGJUN_IMPORT_MAX_ROWS,
+        cells=settings.LINGJUN_IMPORT_MAX_CELLS,
+    )
+
+
+def _file_size(source: Path | IO[bytes]) -> int:
+    if isinstance(source, Path):
+        return source.stat().st_size
+    size = getattr(source, "size", None)  # an uploaded file
+    if isinstance(size, int):
+        return size
+    here = source.tell()
+    end = source.seek(0, 2)
+    source.seek(here)
+    return end
+
+
+def _parse(*, source: Path | IO[bytes], file_name: str, today: date, limits: ReadLimits) -> ParseResult:
     suffix = Path(file_name).suffix.lower()
+    if suffix not in (".jsonl", ".xlsx"):
+        raise ValueError(FORMAT_NOT_SUPPORTED.format(suffix=suffix or file_name))
+    size = _file_size(source)
+    if size > limits.file_bytes:
+        message = MSG_FILE_BYTES.format(size=size_text(size), limit=size_text(limits.file_bytes))
+        error = DossierError(file_name, None, "", "", "", None, message, "file_too_large", source="file")
+        return ParseResult(errors=[error])
     towns = division_names() or None
     if suffix == ".jsonl":
-        return read_jsonl(source, today=today, towns=towns)
-    if suffix == ".xlsx":
-        return read_workbook(source, today=today, towns=towns)
-    raise ValueError(FORMAT_NOT_SUPPORTED.format(suffix=suffix or file_name))
+        return read_jsonl(source, today=today, towns=towns, name=file_name, limits=limits)
+    return read_workbook(source, today=today, towns=towns, name=file_name, limits=limits)
 
 
 def enterprises_import_file(
@@ -185,17 +214,21 @@ def enterprises_import_file(
     """Import a JSON Lines or Excel dossier file: all of it, or — on any error — none of it.
 
     Raises :class:`ImportRefused` (with every error: sheet, row, column, value, what is expected)
-    after logging the refused batch; the pool is then unchanged.
+    after logging the refused batch; the pool is then unchanged. The batch keeps the first
+    ``LINGJUN_IMPORT_MAX_ERRORS`` errors (values cut to a readable length) and their total.
+    A file past the import limits (:func:`import_limits`) is refused before it is read whole.
     """
     fmt = Path(file_name).suffix.lower().lstrip(".")
-    parsed = _parse(source=source, file_name=file_name, today=today)
+    parsed = _parse(source=source, file_name=file_name, today=today, limits=import_limits())
     if parsed.errors:
+        kept = parsed.errors[: settings.LINGJUN_IMPORT_MAX_ERRORS]
         batch = ImportBatch.objects.create(
             file_name=file_name,
             file_format=fmt,
             user=user,
             status=ImportBatch.Status.REFUSED,
-            errors=[{**json_safe(asdict(e)), "text": str(e)} for e in parsed.errors[:1000]],
+            errors=[{**json_safe(e.as_dict())} for e in kept],
+            error_count=len(parsed.errors),
         )
         raise ImportRefused(batch, parsed.errors)
     with transaction.atomic():

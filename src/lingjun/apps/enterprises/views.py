@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -59,8 +60,6 @@ from lingjun.dossier.schema import ANNUAL, LIST_SECTIONS, SECTIONS_BY_KEY, Secti
 from lingjun.dossier.validate import parse_dossier
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: how many import errors the page lists (the count of all of them is always shown)
-IMPORT_ERRORS_SHOWN = 2000
 
 
 # ----------------------------------------------------------------------------------------- list
@@ -265,7 +264,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
                 )
             except ImportRefused as refused:
                 context["refused"] = refused
-                context["errors_shown"] = refused.errors[:IMPORT_ERRORS_SHOWN]
+                context["errors_shown"] = refused.errors[: settings.LINGJUN_IMPORT_MAX_ERRORS]
             except ValueError as exc:  # unsupported format, decided by the service
                 form.add_error("file", str(exc))
             else:
