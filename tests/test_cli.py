@@ -194,6 +194,13 @@ def test_evaluate_refuses_an_unknown_parameter(home: Path):
     )
     assert proc.returncode == 2
     assert "tianjin.chuying.2021.revenue_min" in proc.stderr  # the allowed names are listed
+    # a value beyond what the engines hold: the same exit, a Chinese message, no traceback
+    args = [
+        a if a != "tianjin.chuying.2021.nope=3" else "tianjin.chuying.2021.revenue_min=1e400"
+        for a in proc.args[1:]
+    ]
+    big = run(home, *args, check=False)
+    assert big.returncode == 2 and "数值过大" in big.stderr and "Traceback" not in big.stderr
 
 
 def test_evaluate_the_pool_with_a_what_if(home: Path):

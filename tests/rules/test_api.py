@@ -403,3 +403,20 @@ def test_written_text_is_never_a_formula(fmt: str, tmp_path: Path) -> None:
     assert all(summary.cell(row=r, column=c).data_type != "f" for r in range(1, 3) for c in range(1, 13))
     labels = {c.value for c in wb["条件明细"]["I"][1:]}
     assert labels == {"'+1+1"}
+
+
+@pytest.mark.parametrize(
+    "value", ["1e400", "-1e400", "1" * 5000, "100000000000000", "[{min: 0.3, points: 1e400}, {points: 0}]"]
+)
+def test_an_override_beyond_what_engines_hold_is_a_bad_value(value: str) -> None:
+    """1e400 was a TypeError deep in the compiler, 5 000 digits Python's own ValueError (a 500)."""
+    with pytest.raises(RulesError) as info:
+        evaluate_dossiers(
+            [firm("A", "15")],
+            policies=[CHUYING],
+            year=YEAR,
+            as_of=AS_OF,
+            overrides={f"{CHUYING}.revenue_min": value},
+        )
+    assert info.value.code == "bad_override"
+    assert len(str(info.value)) < 400  # a 5 000-digit value is not echoed whole

@@ -172,7 +172,9 @@ def test_a_name_longer_than_the_schema_allows_is_refused_with_its_place(pool, st
     before = pool_state()
     long = build_dossier(9)
     long["name"] = "甲" * 300
-    response = staff_client.post(reverse("enterprises:transfer"), {"file": jsonl_upload([build_dossier(8), long])})
+    response = staff_client.post(
+        reverse("enterprises:transfer"), {"file": jsonl_upload([build_dossier(8), long])}
+    )
     assert response.status_code == 200
     [error] = response.context["refused"].errors
     assert (error.row, error.column, error.code) == (2, "name", "too_long")

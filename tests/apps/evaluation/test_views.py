@@ -215,6 +215,9 @@ def test_the_form_refuses_unknown_overrides_with_the_engines_message(district, s
     )
     response = client.post(url, _form(overrides="revenue_min 20"))
     assert "应写成 参数=取值" in response.context["form"].errors["overrides"][0]
+    # a value beyond what the engines hold (was a 500: TypeError in the compiler)
+    response = client.post(url, _form(overrides="tianjin.chuying.2021.revenue_min=1e400"))
+    assert response.status_code == 200 and "数值过大" in response.context["form"].errors["overrides"][0]
     assert not EvaluationRun.objects.exists()  # nothing was recorded for a refused form
 
 
@@ -722,3 +725,8 @@ def test_exported_names_are_never_formulas(run, district, staff):
     table = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
     row = next(r for r in table if r[1] == district[0]["uscc"])
     assert row[0] == "'" + hostile and row[3] == "'@SUM(1)"
+
+
+def test_a_twenty_digit_page_of_results_is_a_400(run, staff):
+    response = _client(staff).get(reverse("evaluation:run_detail", args=[run.pk]), {"page": "9" * 20})
+    assert response.status_code == 400 and "没有这一页" in response.content.decode()

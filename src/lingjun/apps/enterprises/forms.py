@@ -22,6 +22,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from lingjun.apps.divisions.selectors import division_names
+from lingjun.apps.paging import MAX_PAGE
 from lingjun.dossier.canonical import json_safe
 from lingjun.dossier.schema import ANNUAL, CREDIT_FIELDS, ENTERPRISE, QUALIFICATIONS, FieldSpec, Section
 from lingjun.dossier.validate import FieldProblem, plain_decimal
@@ -64,7 +65,7 @@ class EnterpriseFilterForm(forms.Form):
         choices=[("", _("全部")), *((c.value, c.label) for c in QUALIFICATIONS.field("kind").choices)],
     )
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
-    page = forms.IntegerField(required=False, min_value=1, max_value=100_000, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -53,6 +53,8 @@ from lingjun.apps.enterprises.services import (
     dossier_edit_submit,
     enterprises_import_file,
 )
+from lingjun.apps.errors import page_out_of_range
+from lingjun.apps.paging import MAX_PAGE
 from lingjun.apps.web.shell import enterprise_panels_for
 from lingjun.dossier.excel import write_template, write_workbook
 from lingjun.dossier.jsonl import dossier_json
@@ -69,6 +71,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     form = EnterpriseFilterForm(request.GET)
     form.is_valid()  # an invalid filter is shown with its error and left out of cleaned_data
+    if "page" in form.errors:
+        return page_out_of_range(request, MAX_PAGE)
     data = form.cleaned_data
     filters = EnterpriseFilters(
         q=data.get("q") or "",

@@ -30,6 +30,7 @@ from openpyxl import Workbook
 from lingjun.apps.accounts.models import User
 from lingjun.apps.accounts.permissions import request_user, requires
 from lingjun.apps.enterprises.selectors import enterprises_editable_by, enterprises_visible_to
+from lingjun.apps.errors import page_out_of_range
 from lingjun.apps.evaluation.forms import ResultFilterForm, RunForm, SelfEvaluationForm
 from lingjun.apps.evaluation.models import EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.explanations import enterprise_explanation, self_evaluation
@@ -58,6 +59,7 @@ from lingjun.apps.evaluation.services import (
     evaluation_run_execute,
     evaluation_run_start,
 )
+from lingjun.apps.paging import MAX_PAGE
 from lingjun.cellsafe import cell_value
 from lingjun.rules import RulesError
 
@@ -184,6 +186,8 @@ def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     user = _user(request)
     run = get_object_or_404(runs_visible_to(user), pk=run_pk)
     form, filters, page_number = _filters(request, user, run)
+    if "page" in form.errors:
+        return page_out_of_range(request, MAX_PAGE)
     done = run.status == EvaluationRun.Status.DONE
     page = run_results_page(user=user, run=run, filters=filters, page=page_number) if done else None
     context = {

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from lingjun.apps.errors import MAX_QUERY_STRING, query_too_long
+
 
 class ChineseFirstLocaleMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -28,3 +30,19 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class QueryLengthMiddleware:
+    """Refuse a query string longer than :data:`lingjun.apps.errors.MAX_QUERY_STRING` with a 400.
+
+    A 100 000-character search in the admin reached the database as a LIKE pattern too complex
+    for SQLite (a 500); no page of the platform needs such a query.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            return query_too_long(request)
+        return self.get_response(request)
