@@ -6,10 +6,10 @@ from django.urls import reverse
 
 
 def test_a_twenty_digit_page_number_is_a_400_with_a_chinese_message(pool, staff_client):
-    response = staff_client.get(reverse("web:enterprise_list"), {"page": "9" * 20})
+    response = staff_client.get(reverse("enterprises:enterprise_list"), {"page": "9" * 20})
     assert response.status_code == 400
     assert "没有这一页：页码应为1到100000之间的整数。" in response.content.decode()
-    assert staff_client.get(reverse("web:enterprise_list"), {"page": "2"}).status_code == 200
+    assert staff_client.get(reverse("enterprises:enterprise_list"), {"page": "2"}).status_code == 200
 
 
 def test_a_100000_character_admin_search_is_a_400_with_a_chinese_message(pool, make_user, client_as):
