@@ -392,8 +392,10 @@ def serve(
     from django.core.management import call_command
     from waitress import serve as waitress_serve
 
+    from lingjun.apps.audit.services import audit_purge
     from lingjun.apps.evaluation.services import evaluation_runs_interrupted
 
+    audit_purge()  # audit events older than LINGJUN_AUDIT_RETENTION_DAYS (at least 180)
     # runs are evaluated in this process: what a previous server left running will not finish
     if interrupted := evaluation_runs_interrupted():
         console.print(f"上次停止时未完成的评价批次已标记为失败：{'、'.join(f'#{pk}' for pk in interrupted)}")

@@ -8,6 +8,7 @@ Every setting a deployment may change is read from the environment (documented i
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,10 +61,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # login lockout after repeated failures, per account and per address
+    "axes",
     "lingjun.apps.divisions",
     "lingjun.apps.accounts",
     "lingjun.apps.enterprises",
     "lingjun.apps.evaluation",
+    "lingjun.apps.audit",
     "lingjun.apps.web",
 ]
 
@@ -79,7 +83,31 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lingjun.apps.web.middleware.SecurityHeadersMiddleware",
+    "lingjun.apps.audit.requestlocal.AuditContextMiddleware",
+    # last, as django-axes asks
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+#: failed logins before an account (whatever the address) or an address (whatever the account) is
+#: locked, and for how long; a successful login resets the count
+AXES_FAILURE_LIMIT = int(os.environ.get("LINGJUN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LINGJUN_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+#: idle session timeout: a session ends after this many minutes without a request
+SESSION_COOKIE_AGE = int(os.environ.get("LINGJUN_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+#: days the audit log keeps its events (at least 180: 等保 2.0)
+LINGJUN_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("LINGJUN_AUDIT_RETENTION_DAYS", "180")))
 
 ROOT_URLCONF = "lingjun.urls"
 WSGI_APPLICATION = "lingjun.wsgi.application"

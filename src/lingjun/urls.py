@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("lingjun.apps.web.urls")),
     path("", include("lingjun.apps.enterprises.urls")),
     path("", include("lingjun.apps.evaluation.urls")),
+    path("", include("lingjun.apps.audit.urls")),
 ]

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.accounts.permissions import field_is_restricted, restricted_fields
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.bulk import insert_rows
 from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.enterprises.models import (
@@ -230,6 +232,8 @@ def enterprises_import_file(
             errors=[{**json_safe(e.as_dict())} for e in kept],
             error_count=len(parsed.errors),
         )
+        detail = {"status": "refused", "errors": len(parsed.errors)}
+        audit_record(action=AuditEvent.Action.IMPORT, user=user, target=file_name, detail=detail)
         raise ImportRefused(batch, parsed.errors)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
@@ -244,6 +248,8 @@ def enterprises_import_file(
             len(result.unchanged),
         )
         batch.save(update_fields=["created", "updated", "unchanged"])
+        detail = {"status": "accepted", "created": batch.created, "updated": batch.updated}
+        audit_record(action=AuditEvent.Action.IMPORT, user=user, target=file_name, detail=detail)
     return batch
 
 

@@ -21,6 +21,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from lingjun.apps.accounts.permissions import can, request_user, requires
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.enterprises import charts, display
 from lingjun.apps.enterprises.forms import (
@@ -299,6 +301,8 @@ def _stamp() -> str:
 def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse | FileResponse:
     """Every dossier the user may see, as JSON Lines (streamed) or an Excel workbook."""
     dossiers = dossiers_export(user=request_user(request))
+    if fmt in ("jsonl", "xlsx"):
+        audit_record(action=AuditEvent.Action.EXPORT, target=f"企业档案（{fmt}）")
     if fmt == "jsonl":
         response = StreamingHttpResponse(
             _jsonl_lines(dossiers), content_type="application/x-ndjson; charset=utf-8"
@@ -327,6 +331,7 @@ def enterprise_export(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(enterprises_visible_to(request_user(request)), pk=pk)
     uscc = display.uscc_of(enterprise)
     dossier = dossiers_load(usccs=[uscc])[uscc]
+    audit_record(action=AuditEvent.Action.EXPORT, target=f"企业档案 {uscc}")
     response = HttpResponse(
         (dossier_json(dossier) + "\n").encode("utf-8"), content_type="application/x-ndjson; charset=utf-8"
     )

@@ -23,6 +23,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.bulk import insert_rows
 from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
 from lingjun.apps.evaluation.pool import (
@@ -135,7 +137,7 @@ def evaluation_run_start(
         raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
     resolved = resolve_policies(list(policies), year, as_of)
     build_plan(resolved, year=year, as_of=as_of, overrides=overrides, inputs=dict(inputs) if inputs else None)
-    return EvaluationRun.objects.create(
+    run = EvaluationRun.objects.create(
         policies=[p.id for p in resolved],
         year=year,
         as_of=as_of,
@@ -146,6 +148,9 @@ def evaluation_run_start(
         provisional=[p.id for p in resolved if not p.verified or not all(c.verified for c in p.criteria)],
         worker=this_worker(),
     )
+    detail = {"policies": "、".join(run.policies), "year": year, "overrides": dict(overrides or {})}
+    audit_record(action=AuditEvent.Action.RUN, user=user, target=f"评价 #{run.pk}", detail=detail)
+    return run
 
 
 def evaluation_run_execute(*, run: EvaluationRun) -> EvaluationRun:

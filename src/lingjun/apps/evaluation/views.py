@@ -29,6 +29,8 @@ from openpyxl import Workbook
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.accounts.permissions import request_user, requires
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.enterprises.selectors import enterprises_editable_by, enterprises_visible_to
 from lingjun.apps.errors import page_out_of_range
 from lingjun.apps.evaluation.forms import ResultFilterForm, RunForm, SelfEvaluationForm
@@ -280,6 +282,7 @@ def run_export(
     _form, filters, _page = _filters(request, user, run)
     header = _export_header(run)
     values = _export_values(run, run_results_export(user=user, run=run, filters=filters))
+    audit_record(action=AuditEvent.Action.EXPORT, target=f"评价结果 #{run.pk}（{fmt}）")
     name = _("评价结果_第%(pk)s批_%(year)s年度") % {"pk": run.pk, "year": run.year}
     if run.overrides:
         name += _("_模拟")

@@ -12,8 +12,15 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 from lingjun.apps.errors import MAX_QUERY_STRING, query_too_long
+
+#: features no page of the platform uses
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 
 class ChineseFirstLocaleMiddleware:
@@ -46,3 +53,26 @@ class QueryLengthMiddleware:
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
             return query_too_long(request)
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers of the security baseline on every response of the app.
+
+    * ``Permissions-Policy``: no camera, microphone, geolocation, payment, USB … for any page;
+    * ``Cache-Control: no-store`` (Django's never-cache headers) on every response to a logged-in
+      user — pages and exports hold personal and enterprise data that a shared office computer's
+      browser cache must not keep. Static files (served by WhiteNoise before this) keep theirs.
+
+    HSTS comes from Django's ``SecurityMiddleware`` under ``LINGJUN_TLS=1``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
