@@ -70,3 +70,30 @@ def test_hsts_under_tls(staff_client, settings):
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     response = staff_client.get(reverse("web:home"), secure=True)
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_content_security_policy_without_inline_script(pool, staff_client):
+    policy = staff_client.get(reverse("web:home"))["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    assert (
+        "unsafe-eval" not in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    )
+
+
+def test_no_template_has_inline_script_or_event_handlers():
+    """What the CSP would block: <script> with a body, on…= attributes, javascript: links."""
+    import re
+    from pathlib import Path
+
+    import lingjun
+
+    root = Path(lingjun.__file__).parent / "apps"
+    templates = list(root.glob("*/templates/**/*.html"))
+    assert len(templates) > 20
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|javascript:", re.I)
+    found = [
+        f"{t.relative_to(root)}: {m.group()}"
+        for t in templates
+        for m in inline.finditer(t.read_text("utf-8"))
+    ]
+    assert found == []
