@@ -8,8 +8,6 @@ messages. :func:`apply_problems` puts each problem back on the form field it is 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -23,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 
 from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.paging import MAX_PAGE
-from lingjun.dossier.canonical import json_safe
 from lingjun.dossier.schema import ANNUAL, CREDIT_FIELDS, ENTERPRISE, QUALIFICATIONS, FieldSpec, Section
 from lingjun.dossier.validate import FieldProblem, plain_decimal
 
@@ -216,12 +213,6 @@ def add_blank_form(data: Any, prefix: str) -> Any:
     key = f"{prefix}-TOTAL_FORMS"
     copy[key] = str(int(copy.get(key) or 0) + 1)
     return copy
-
-
-def dossier_version(dossier: Mapping[str, Any]) -> str:
-    """A fingerprint of the dossier as loaded, to notice that someone else saved meanwhile."""
-    text = json.dumps(json_safe(dict(dossier)), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _problem_text(problem: FieldProblem) -> str:

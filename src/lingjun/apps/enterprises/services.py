@@ -31,7 +31,7 @@ from lingjun.apps.enterprises.models import (
     Enterprise,
     ImportBatch,
 )
-from lingjun.apps.enterprises.selectors import dossiers_load
+from lingjun.apps.enterprises.selectors import dossier_version, dossiers_load
 from lingjun.dossier.canonical import canonical_dossier, json_safe
 from lingjun.dossier.diff import diff_dossiers
 from lingjun.dossier.errors import DossierError, ParseResult
@@ -308,12 +308,49 @@ def _part_label(key: str) -> str:
     return next(s.label for s in LIST_SECTIONS if s.key == key)
 
 
+class DossierChanged(Exception):
+    """Someone else saved the dossier after it was loaded for editing; nothing was saved.
+
+    ``latest`` are the change records of the newest save (newest first), to show what changed.
+    """
+
+    def __init__(self, uscc: str, latest: list[ChangeRecord]) -> None:
+        super().__init__(f"{uscc}: 已被他人修改")
+        self.uscc = uscc
+        self.latest = latest
+
+
+def _check_version(uscc: str, expected: str) -> None:
+    """Lock the enterprise's row, then compare the dossier with the version the editor loaded.
+
+    The lock (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite lets one writer at a time) makes
+    the check and the write one step: a concurrent save waits here until the first commits, then
+    sees its changes and is refused.
+    """
+    Enterprise.objects.select_for_update().filter(uscc=uscc).values_list("pk", flat=True).first()
+    current = dossiers_load(usccs=[uscc]).get(uscc, {"uscc": uscc})
+    if dossier_version(current) != expected:
+        records = list(
+            ChangeRecord.objects.filter(uscc=uscc).select_related("user").order_by("-at", "-id")[:50]
+        )
+        newest = [r for r in records if r.at == records[0].at] if records else []
+        raise DossierChanged(uscc, newest)
+
+
 @transaction.atomic
-def dossier_edit_submit(*, dossier: Mapping[str, Any], user: User, source: str) -> EditResult:
+def dossier_edit_submit(
+    *, dossier: Mapping[str, Any], user: User, source: str, expected_version: str | None = None
+) -> EditResult:
     """Save a validated dossier edited by ``user``; the fields the permission matrix keeps from
     ``user`` (:func:`lingjun.apps.accounts.permissions.restricted_fields`) are not changed but
     become change requests (变更申请) for an officer to approve or reject.
+
+    ``expected_version`` (:func:`lingjun.apps.enterprises.selectors.dossier_version` of the
+    dossier as the editor loaded it) is checked inside the transaction, under a row lock: if
+    someone else saved meanwhile, :class:`DossierChanged` is raised and nothing is saved.
     """
+    if expected_version is not None:
+        _check_version(dossier["uscc"], expected_version)
     restricted = restricted_fields(user)
     if not restricted:
         return EditResult(dossiers_apply(dossiers=[dossier], user=user, source=source))

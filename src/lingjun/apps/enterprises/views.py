@@ -33,7 +33,6 @@ from lingjun.apps.enterprises.forms import (
     SectionFormSet,
     add_blank_form,
     apply_problems,
-    dossier_version,
     section_formset,
     section_initial,
 )
@@ -41,6 +40,7 @@ from lingjun.apps.enterprises.models import ChangeRequest, ImportBatch
 from lingjun.apps.enterprises.selectors import (
     EnterpriseFilters,
     change_requests_visible_to,
+    dossier_version,
     dossiers_export,
     dossiers_load,
     enterprise_list_page,
@@ -49,6 +49,7 @@ from lingjun.apps.enterprises.selectors import (
     enterprises_visible_to,
 )
 from lingjun.apps.enterprises.services import (
+    DossierChanged,
     EditResult,
     ImportRefused,
     change_request_decide,
@@ -158,12 +159,19 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 edited[ANNUAL.key] = [row for _i, row in kept]
                 normalised, problems = _validate(edited)
                 if not problems:
-                    result = dossier_edit_submit(dossier=normalised, user=user, source="form")
-                    messages.success(request, _saved_message(result))
-                    return redirect("enterprises:enterprise_detail", pk=pk)
-                elsewhere = apply_problems(
-                    problems, basic=basic, formset=formset, row_forms=[i for i, _r in kept]
-                )
+                    try:
+                        result = dossier_edit_submit(
+                            dossier=normalised, user=user, source="form", expected_version=version
+                        )
+                    except DossierChanged as changed:
+                        elsewhere.append(_changed_message(changed))
+                    else:
+                        messages.success(request, _saved_message(result))
+                        return redirect("enterprises:enterprise_detail", pk=pk)
+                else:
+                    elsewhere = apply_problems(
+                        problems, basic=basic, formset=formset, row_forms=[i for i, _r in kept]
+                    )
     else:
         basic = BasicInfoForm(dossier=current)
         initial = section_initial(
@@ -189,6 +197,21 @@ def _has_errors(basic: BasicInfoForm, formset: SectionFormSet, elsewhere: list[s
     return bool(
         elsewhere or basic.errors or any(f.errors for f in formset.forms) or formset.non_form_errors()
     )
+
+
+def _changed_message(changed: DossierChanged) -> str:
+    """已被他人修改, with what the other save changed (who, when, which fields)."""
+    text = _("该档案在您编辑期间已被他人修改，本次修改未保存。")
+    if changed.latest:
+        last = changed.latest[0]
+        who = (last.user.get_full_name() or last.user.username) if last.user else _("导入")
+        labels = "、".join(dict.fromkeys(r.label for r in changed.latest))
+        text += _("最近一次修改：%(who)s 于 %(at)s 修改了 %(labels)s。") % {
+            "who": who,
+            "at": timezone.localtime(last.at).strftime("%H:%M:%S"),
+            "labels": labels,
+        }
+    return text + _("请刷新页面，在最新内容上重新编辑。")
 
 
 def _saved_message(result: EditResult) -> str:
@@ -229,10 +252,17 @@ def enterprise_section_edit(request: HttpRequest, pk: int, section: str) -> Http
                 edited = {**current, spec.key: [row for _i, row in kept]}
                 normalised, problems = _validate(edited)
                 if not problems:
-                    result = dossier_edit_submit(dossier=normalised, user=user, source="form")
-                    messages.success(request, _saved_message(result))
-                    return redirect("enterprises:enterprise_detail", pk=pk)
-                elsewhere = apply_problems(problems, formset=formset, row_forms=[i for i, _r in kept])
+                    try:
+                        result = dossier_edit_submit(
+                            dossier=normalised, user=user, source="form", expected_version=version
+                        )
+                    except DossierChanged as changed:
+                        elsewhere.append(_changed_message(changed))
+                    else:
+                        messages.success(request, _saved_message(result))
+                        return redirect("enterprises:enterprise_detail", pk=pk)
+                else:
+                    elsewhere = apply_problems(problems, formset=formset, row_forms=[i for i, _r in kept])
     else:
         initial = section_initial(spec, current.get(spec.key) or ())
         formset = formset_class(initial=initial or [{}], prefix="rows")
