@@ -41,6 +41,7 @@ bench: install ## Benchmarks (rules engine on 1M enterprises, import of 10k, pag
 	$(BIN)/python bench/bench_import.py --record
 	$(BIN)/python bench/bench_demo.py --record
 	$(BIN)/python bench/bench_pages.py --record
+	$(BIN)/python bench/bench_hostile.py --record
 
 bench-instructions: install ## Instructions of the rules engine's query under valgrind (deterministic: compare engine versions)
 	$(BIN)/python bench/count_instructions.py

@@ -214,6 +214,13 @@ def test_evaluate_refuses_an_unknown_parameter(home: Path):
     )
     assert proc.returncode == 2
     assert "tianjin.chuying.2021.revenue_min" in proc.stderr  # the allowed names are listed
+    # a value beyond what the engines hold: the same exit, a Chinese message, no traceback
+    args = [
+        a if a != "tianjin.chuying.2021.nope=3" else "tianjin.chuying.2021.revenue_min=1e400"
+        for a in proc.args[1:]
+    ]
+    big = run(home, *args, check=False)
+    assert big.returncode == 2 and "数值过大" in big.stderr and "Traceback" not in big.stderr
 
 
 def test_evaluate_the_pool_with_a_what_if(home: Path):
@@ -359,3 +366,51 @@ def test_demo_serves_pages_with_data_and_prints_a_login_per_role(tmp_path: Path)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("123", "密码太短"),
+        ("password", "密码太常见"),
+        ("wangkezhang", "太相似"),
+        ("1234567890", "只包含数字"),
+    ],
+)
+def test_createuser_applies_the_password_validators(home: Path, password: str, message: str):
+    proc = run(
+        home, "createuser", "wangkezhang", "--role", "district_admin", "--password", password, check=False
+    )
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_deploy_names_the_fix_of_each_unsafe_setting(home: Path):
+    proc = run(home, "check-deploy", check=False)
+    assert proc.returncode == 1
+    text = proc.stderr
+    for fix in (
+        "LINGJUN_PRODUCTION=1",
+        "LINGJUN_SECRET_KEY",
+        "LINGJUN_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "LINGJUN_TLS=1",
+    ):
+        assert fix in text, fix
+    assert "Traceback" not in text
+
+
+def test_check_deploy_passes_a_safe_production_configuration(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINGJUN_") and k != "DATABASE_URL"}
+    env.update(
+        LINGJUN_HOME=str(tmp_path),
+        COLUMNS="200",
+        LINGJUN_PRODUCTION="1",
+        LINGJUN_SECRET_KEY="q8Yv2-kLz0_NwT4rXb7pHs1mC9eUaJd3GfR6oVi5yKxZ0nQwE2tBcLhMsPu",
+        LINGJUN_ALLOWED_HOSTS="lingjun.wuqing.example",
+        LINGJUN_TLS="1",
+        DATABASE_URL="postgres://lingjun:secret@127.0.0.1:5432/lingjun",
+    )
+    proc = subprocess.run([str(BIN), "check-deploy"], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "生产部署配置检查通过" in proc.stdout

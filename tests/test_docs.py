@@ -42,3 +42,14 @@ def test_the_permission_matrix_in_the_docs_is_the_code_s():
 
     doc = (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8")
     assert matrix_markdown() in doc, "docs/permissions.md: paste the table of matrix_markdown() again"
+
+
+def test_every_text_length_is_documented():
+    from lingjun.dossier.schema import SECTIONS
+
+    text = (ROOT / "docs" / "dossier-format.md").read_text(encoding="utf-8")
+    for section in SECTIONS:
+        for spec in section.fields:
+            if spec.type == "str" and not (section.key != "enterprise" and spec.name == "uscc"):
+                row = f"| {section.sheet} | `{spec.name}` | {spec.label} | {spec.max_length} |"
+                assert row in text, row

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 
@@ -31,8 +32,31 @@ def test_production_refuses_a_short_secret_key():
     assert proc.returncode != 0 and "太短" in proc.stderr
 
 
-def test_production_starts_with_a_long_secret_key():
-    assert _import_settings(LINGJUN_PRODUCTION="1", LINGJUN_SECRET_KEY="x" * 64).returncode == 0
+RANDOM_KEY = "q8Yv2-kLz0_NwT4rXb7pHs1mC9eUaJd3GfR6oVi5yKxZ0nQwE2tBcLhMsPu"
+
+
+def test_production_starts_with_a_random_secret_key():
+    proc = _import_settings(LINGJUN_PRODUCTION="1", LINGJUN_SECRET_KEY=RANDOM_KEY)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("lingjun-insecure-development-key-do-not-use-in-production", "公开的开发密钥"),
+        ("x" * 64, "1个字符的内容重复"),
+        ("abcdefghijkl" * 5, "12个字符的内容重复"),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabcdefghijklmn", "熵过低"),
+    ],
+)
+def test_production_refuses_a_known_or_weak_secret_key(key: str, why: str):
+    proc = _import_settings(LINGJUN_PRODUCTION="1", LINGJUN_SECRET_KEY=key)
+    assert proc.returncode != 0 and "LINGJUN_SECRET_KEY" in proc.stderr and why in proc.stderr
+
+
+def test_production_refuses_debug():
+    proc = _import_settings(LINGJUN_PRODUCTION="1", LINGJUN_SECRET_KEY=RANDOM_KEY, LINGJUN_DEBUG="1")
+    assert proc.returncode != 0 and "LINGJUN_DEBUG" in proc.stderr
 
 
 def test_chinese_and_shanghai_by_default():

@@ -171,6 +171,39 @@ def template(out: Annotated[Path, typer.Argument(help="输出的 Excel 模板 .x
     console.print(f"已生成导入模板：{out}")
 
 
+@app.command("check-deploy")
+def check_deploy() -> None:
+    """检查生产部署的安全配置（调试、密钥、域名、HTTPS、数据库），并运行 Django 的 check --deploy。"""
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from lingjun.deploy import deploy_problems
+
+    problems = deploy_problems(
+        production=settings.PRODUCTION,
+        debug=settings.DEBUG,
+        secret_key=settings.SECRET_KEY,
+        allowed_hosts=settings.ALLOWED_HOSTS,
+        database_engine=settings.DATABASES["default"]["ENGINE"],
+        secure_cookies=settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE,
+        hsts_seconds=settings.SECURE_HSTS_SECONDS,
+        ssl_redirect=settings.SECURE_SSL_REDIRECT,
+    )
+    for problem in problems:
+        err.print(f"[red]✗ {problem.what}[/red]\n  改正：{problem.fix}")
+    try:
+        call_command("check", deploy=True, fail_level="WARNING")
+    except SystemCheckError as exc:
+        err.print(f"[red]Django check --deploy 未通过：[/red]\n{exc}")
+        raise typer.Exit(1) from None
+    if problems:
+        err.print(f"[red]生产部署配置有 {len(problems)} 处不安全，请按上面的“改正”逐条处理。[/red]")
+        raise typer.Exit(1)
+    console.print("生产部署配置检查通过。")
+
+
 @app.command()
 def createuser(
     username: Annotated[str, typer.Argument(help="登录名")],
@@ -422,6 +455,9 @@ def serve(
     from django.core.management import call_command
     from waitress import serve as waitress_serve
 
+    from lingjun.apps.audit.services import audit_purge
+
+    audit_purge()  # audit events older than LINGJUN_AUDIT_RETENTION_DAYS (at least 180)
     # collect first: WhiteNoise indexes STATIC_ROOT when the application is built
     call_command("collectstatic", interactive=False, verbosity=0)
     from lingjun.wsgi import application

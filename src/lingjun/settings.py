@@ -8,10 +8,13 @@ Every setting a deployment may change is read from the environment (documented i
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from lingjun.deploy import DEV_SECRET, FIX_KEY, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -30,16 +33,18 @@ DEBUG = _bool("LINGJUN_DEBUG", False)
 #: production mode refuses to start without a real secret key
 PRODUCTION = _bool("LINGJUN_PRODUCTION", False)
 
-_DEV_SECRET = "lingjun-insecure-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("LINGJUN_SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
+if PRODUCTION:
+    # a missing, public (the development key below), short or repetitive key is refused
+    _key_problem = secret_key_problem(SECRET_KEY)
+    if _key_problem:
+        raise ImproperlyConfigured(_key_problem + "请用 " + FIX_KEY + "。")
+    if DEBUG:
         raise ImproperlyConfigured(
-            "生产模式（LINGJUN_PRODUCTION=1）必须设置环境变量 LINGJUN_SECRET_KEY（至少50个随机字符）。"
+            "生产模式（LINGJUN_PRODUCTION=1）不能开启 LINGJUN_DEBUG：调试页面会显示代码和设置。"
         )
-    SECRET_KEY = _DEV_SECRET
-elif PRODUCTION and len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("LINGJUN_SECRET_KEY 太短：生产模式要求至少50个字符。")
+elif not SECRET_KEY:
+    SECRET_KEY = DEV_SECRET
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("LINGJUN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
@@ -59,11 +64,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
+    # login lockout after repeated failures, per account and per address
+    "axes",
     "lingjun.apps.divisions",
     "lingjun.apps.accounts",
     "lingjun.apps.jobs",
     "lingjun.apps.enterprises",
     "lingjun.apps.evaluation",
+    "lingjun.apps.audit",
     "lingjun.apps.web",
 ]
 
@@ -73,12 +81,37 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Chinese unless the user chose English (not the browser's Accept-Language)
     "lingjun.apps.web.middleware.ChineseFirstLocaleMiddleware",
+    "lingjun.apps.web.middleware.QueryLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lingjun.apps.web.middleware.SecurityHeadersMiddleware",
+    "lingjun.apps.audit.requestlocal.AuditContextMiddleware",
+    # last, as django-axes asks
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+#: failed logins before an account (whatever the address) or an address (whatever the account) is
+#: locked, and for how long; a successful login resets the count
+AXES_FAILURE_LIMIT = int(os.environ.get("LINGJUN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LINGJUN_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+#: idle session timeout: a session ends after this many minutes without a request
+SESSION_COOKIE_AGE = int(os.environ.get("LINGJUN_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+#: days the audit log keeps its events (at least 180: 等保 2.0)
+LINGJUN_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("LINGJUN_AUDIT_RETENTION_DAYS", "180")))
 
 ROOT_URLCONF = "lingjun.urls"
 WSGI_APPLICATION = "lingjun.wsgi.application"
@@ -124,7 +157,8 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "lingjun.apps.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -159,6 +193,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if PRODUCTION:
     SESSION_COOKIE_SECURE = _bool("LINGJUN_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+#: served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto): secure cookies,
+#: HSTS for a year, HTTP redirected to HTTPS
+LINGJUN_TLS = _bool("LINGJUN_TLS", False)
+if LINGJUN_TLS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("LINGJUN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("LINGJUN_HSTS_SUBDOMAINS", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS preload lists are for public sites; an intranet host name cannot be on them
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 #: engine for batch evaluation: duckdb (default), postgres or spark
 LINGJUN_ENGINE = os.environ.get("LINGJUN_ENGINE", "duckdb")
@@ -181,6 +226,12 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[LINGJUN_TASKS]}}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600}}
 #: a job whose worker (on another host) sent no heartbeat for this long is taken as dead
 LINGJUN_JOB_STALE_SECONDS = int(os.environ.get("LINGJUN_JOB_STALE_SECONDS", "600"))
+# Imported files are untrusted: limits checked while reading, before any work (docs/configuration.md)
+LINGJUN_IMPORT_MAX_FILE_MB = int(os.environ.get("LINGJUN_IMPORT_MAX_FILE_MB", "20"))
+LINGJUN_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("LINGJUN_IMPORT_MAX_UNZIPPED_MB", "200"))
+LINGJUN_IMPORT_MAX_ROWS = int(os.environ.get("LINGJUN_IMPORT_MAX_ROWS", "200000"))
+LINGJUN_IMPORT_MAX_CELLS = int(os.environ.get("LINGJUN_IMPORT_MAX_CELLS", "3000000"))
+LINGJUN_IMPORT_MAX_ERRORS = int(os.environ.get("LINGJUN_IMPORT_MAX_ERRORS", "1000"))
 
 LOGGING = {
     "version": 1,

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("lingjun.apps.enterprises.urls")),
     path("", include("lingjun.apps.evaluation.urls")),
     path("", include("lingjun.apps.jobs.urls")),
+    path("", include("lingjun.apps.audit.urls")),
 ]

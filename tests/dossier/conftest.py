@@ -9,6 +9,7 @@ Other tests reuse it through the ``rich_dossier`` fixture (which returns the bui
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from lingjun.dossier.divisions import towns as division_towns
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS, FieldSpec
 from lingjun.dossier.uscc import make_uscc
+from lingjun.dossier.validate import NFKC_FIELDS
 
 #: the fixed "today" of the dossier tests
 TODAY = date(2025, 6, 30)
@@ -162,17 +164,24 @@ def many_dossiers(count: int, *, today: date = TODAY) -> Iterator[dict[str, Any]
 # ------------------------------------------------------------------------- hypothesis strategy
 
 
+def _normal_text(spec: FieldSpec) -> Callable[[str], str]:
+    """Text as validation leaves it: NFKC for codes, NFC otherwise, stripped."""
+    form: Any = "NFKC" if spec.name in NFKC_FIELDS else "NFC"
+    return lambda text: unicodedata.normalize(form, text.strip()).strip()
+
+
 def _field_values(spec: FieldSpec, today: date) -> st.SearchStrategy[Any]:
+    # no control nor format characters (bidirectional and zero-width ones are refused)
     text = (
         st.text(
             alphabet=st.characters(
-                blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff\ufffe\uffff"
+                blacklist_categories=("Cs", "Cc", "Cf"), blacklist_characters="\ufffe\uffff"
             ),
             min_size=1,
             max_size=12,
         )
-        .map(str.strip)
-        .filter(bool)
+        .map(_normal_text(spec))
+        .filter(lambda t: bool(t) and len(t) <= spec.max_length)
     )
     if spec.name == "year":
         return st.integers(min_value=1990, max_value=today.year)

@@ -174,8 +174,50 @@ def test_written_cells_are_typed_for_excel(rich_dossier: Callable[..., dict[str,
     assert isinstance(annual["C3"].value, float) and isinstance(annual["B3"].value, int)
     ip = wb[IP.sheet]
     titles = [ip.cell(row=r, column=4).value for r in range(3, 6)]
-    assert "=领军管理软件V1.0" in titles  # text, not a formula
+    assert "'=领军管理软件V1.0" in titles  # text, not a formula (lingjun.cellsafe)
     assert all(ip.cell(row=r, column=4).data_type == "s" for r in range(3, 6))
+
+
+HOSTILE_TEXT = ['=HYPERLINK("http://example.com","点击")', "+86-22-1234", "-1+2", "@SUM(A1)", "'=1", "'plain"]
+
+
+def test_text_that_a_spreadsheet_would_run_is_written_as_text_and_read_back(
+    rich_dossier: Callable[..., dict[str, Any]],
+) -> None:
+    dossiers = []
+    for n, text in enumerate(HOSTILE_TEXT):
+        d = rich_dossier(n)
+        d["name"] = text
+        d["key_industry"] = text
+        d["ip"][0]["title"] = text
+        dossiers.append(d)
+    data = _xlsx(dossiers)
+    with zipfile.ZipFile(data) as book:
+        parts = {n: book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")}
+    assert parts and not any(b"<f>" in p or b"<f " in p for p in parts.values())
+    wb = load_workbook(data)
+    ent = wb[ENTERPRISE.sheet]
+    names = [c.value for c in ent[2]]
+    written = [dict(zip(names, (c.value for c in row), strict=True)) for row in ent.iter_rows(min_row=3)]
+    assert [w["name"] for w in written] == [
+        '\'=HYPERLINK("http://example.com","点击")',
+        "'+86-22-1234",
+        "'-1+2",
+        "'@SUM(A1)",
+        "''=1",
+        "'plain",
+    ]
+    assert all(c.data_type != "f" for row in ent.iter_rows(min_row=3) for c in row)
+    result = _read(data)
+    assert result.errors == []
+    assert result.dossiers == dossiers
+
+
+def test_the_template_has_no_formula(tmp_path: Path) -> None:
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    with zipfile.ZipFile(path) as book:
+        assert not any(b"<f>" in book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/"))
 
 
 def test_writer_refuses_what_is_not_a_dossier(rich_dossier: Callable[..., dict[str, Any]]) -> None:
@@ -575,10 +617,12 @@ def test_hand_made_xlsx_cell_forms(rich_dossier: Callable[..., dict[str, Any]]) 
     )
     result = _read(_hand_made_xlsx(sheet, shared=shared, styles=styles), towns=["天津"])
     assert _locations(result.errors) == [
+        ("企业基本信息", 3, "F", "formula"),  # formulas are refused (their cached result: "star")
         ("企业基本信息", 4, "A", "duplicate_uscc"),
         ("企业基本信息", 4, "F", "enum"),
     ]
-    assert result.errors[1].value == "#N/A"
+    assert result.errors[0].value == "star"
+    assert result.errors[2].value == "#N/A"
     # row 3 itself is fine, but its USCC occurs twice: nothing is imported
     assert result.dossiers == []
 
@@ -628,3 +672,16 @@ def test_ten_thousand_enterprises(
     assert result.ok and len(result.dossiers) == 10_000
     assert result.dossiers[-1] == dossiers[-1]
     # speed is measured by bench/bench_import.py (docs/benchmarks.md), not asserted here
+
+
+def test_too_long_and_invisible_text_is_located(rich_dossier: Callable[..., dict[str, Any]]) -> None:
+    first, second = rich_dossier(1), rich_dossier(2)
+    first["name"] = "甲" * 300
+    second["ip"][1]["title"] = "软件\u202e名称"
+    result = _read(_xlsx([first, second]))
+    assert result.dossiers == []
+    located = _locations(result.errors)
+    assert (ENTERPRISE.sheet, 3, "B", "too_long") in located
+    assert (IP.sheet, 3 + len(first["ip"]) + 1, "D", "invisible_char") in located
+    too_long = next(e for e in result.errors if e.code == "too_long")
+    assert "企业名称" in str(too_long) and "最多200个字符" in str(too_long)

@@ -263,3 +263,13 @@ def test_writing_100_000_dossiers(
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
     print(f"\nwrite_jsonl: 100 000 rich dossiers in {wall:.1f} s wall, {cpu:.1f} s CPU")
     assert count == 100_000  # speed: see docs/benchmarks.md, not asserted here
+
+
+def test_too_long_text_is_located_by_line_and_path(rich_dossier: Any, tmp_path: Any) -> None:
+    d = rich_dossier(1)
+    d["annual"] = d["annual"][:1]
+    d["ip"][0]["title"] = "名" * 201
+    path = tmp_path / "long.jsonl"
+    write_jsonl([rich_dossier(0), d], path)
+    result = read_jsonl(path, today=date(2025, 6, 30))
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(2, "ip[0].title", "too_long")]

@@ -506,3 +506,79 @@ def test_problem_locates_its_section() -> None:
     assert p.section is ENTERPRISE and p.row_index is None
     p = FieldProblem(("uscc",), "uscc", "", 1, "m", "type")
     assert p.section is ENTERPRISE and p.row_index is None
+
+
+# ------------------------------------------------------------------- lengths and invisible text
+
+
+def test_every_text_field_has_a_maximum_length() -> None:
+    from lingjun.dossier.schema import SECTIONS
+
+    texts = [(s.key, f.name, f.max_length) for s in SECTIONS for f in s.fields if f.type == "str"]
+    assert texts and all(length > 0 for _s, _f, length in texts), texts
+    assert ENTERPRISE.field("uscc").max_length == 18
+
+
+def test_text_longer_than_its_field_is_refused_and_the_value_cut(base: dict[str, Any]) -> None:
+    from lingjun.dossier.errors import MAX_PROBLEM_VALUE, LongText
+    from lingjun.dossier.schema import LIST_SECTIONS
+    from lingjun.dossier.validate import MSG_TOO_LONG
+
+    base["name"] = "甲" * 200  # exactly the maximum is fine
+    assert _problems(base) == []
+    base["name"] = "甲" * 300
+    p = _only(base)
+    assert (p.path, p.code) == (("name",), "too_long")
+    assert p.message == MSG_TOO_LONG.format(length=300, max=200)
+    assert p.message == "内容过长：共300个字符，最多200个字符，请删减。"
+    huge = "乙" * 1_000_000
+    base["name"] = huge
+    p = _only(base)
+    assert isinstance(p.value, LongText) and len(p.value) == MAX_PROBLEM_VALUE
+    assert p.value.length == 1_000_000
+    assert (
+        p.to_error(sheet="a.jsonl", row=1, column="name", source="jsonl")
+        .as_dict()["value"]
+        .endswith("…（共1000000个字符）")
+    )
+    # every text field of every section, on its own
+    for section in (ENTERPRISE, *LIST_SECTIONS):
+        for spec in section.fields:
+            if spec.type != "str" or spec.name == "uscc":
+                continue
+            d = copy.deepcopy(base)
+            d["name"] = "天津示例科技有限公司"
+            if section is ENTERPRISE:
+                d[spec.name] = "x" * (spec.max_length + 1)
+                path: tuple[Any, ...] = (spec.name,)
+            else:
+                d.setdefault(section.key, [{}])[0][spec.name] = "x" * (spec.max_length + 1)
+                path = (section.key, 0, spec.name)
+            problems = [p for p in _problems(d) if p.code == "too_long"]
+            assert [p.path for p in problems] == [path], (section.key, spec.name)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066", "\u061c", "\u200f", "\ufeff", "\u200d"])
+def test_bidirectional_and_zero_width_characters_are_refused(base: dict[str, Any], char: str) -> None:
+    base["name"] = f"天津{char}示例科技有限公司"
+    p = _only(base)
+    assert p.code == "invisible_char" and p.path == ("name",)
+    assert f"第3个字符是不可见的格式字符（U+{ord(char):04X}" in p.message
+    base["name"] = "天津示例科技有限公司"
+    base["ip"][0]["title"] = char + "软件"
+    assert _only(base).path == ("ip", 0, "title")
+
+
+def test_codes_are_nfkc_and_names_keep_their_full_width_brackets(base: dict[str, Any]) -> None:
+    base["industry_code"] = "Ｃ３５６２"  # typed with a Chinese input method
+    base["name"] = "天津示例科技有限公司（有限合伙）"
+    base["ip"][0]["number"] = "ＺＬ２０２１１"
+    decomposed = "Cafe\u0301科技有限公司"  # e + combining acute: NFC makes one character
+    base["key_industry"] = decomposed
+    parsed, problems = parse_dossier(base, today=TODAY)
+    assert problems == []
+    assert parsed["industry_code"] == "C3562"
+    assert parsed["ip"][0]["number"] == "ZL20211"
+    assert parsed["name"] == "天津示例科技有限公司（有限合伙）"
+    assert parsed["key_industry"] == "Café科技有限公司"
+    assert parse_dossier(parsed, today=TODAY) == (parsed, [])

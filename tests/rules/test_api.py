@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -366,3 +368,59 @@ def test_a_scalar_input_decides_an_equality_only_when_given(inputs: Any, expecte
     sector = next(c for c in record(ev, "A1", "national.tech_sme.2017")["criteria"] if c["id"] == "sector")
     assert sector["result"] == expected
     assert sector["missing"] == (["input.prohibited_sector"] if expected == "unknown" else [])
+
+
+def _hostile_records() -> list[dict[str, Any]]:
+    """Real records with text a spreadsheet would run planted where text is written."""
+    records = evaluate_dossiers([firm("A", "15")], policies=[CHUYING], year=YEAR, as_of=AS_OF).to_records()
+    for rec in records:
+        rec["policy_label"] = '=HYPERLINK("http://example.com","点击")'
+        rec["missing"] = ["@SUM(1)", "-1+2"]
+        for c in rec["criteria"]:
+            c["label"] = "+1+1"
+            c["missing"] = ["@SUM(1)", "-1+2"]
+    return records
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_written_text_is_never_a_formula(fmt: str, tmp_path: Path) -> None:
+    from lingjun.rules.output import write_records
+
+    path = tmp_path / f"out.{fmt}"
+    write_records(_hostile_records(), fmt, path)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(path.read_text("utf-8-sig"))))
+        header = rows[0]
+        first = dict(zip(header, rows[1], strict=True))
+        assert first["政策名称"] == '\'=HYPERLINK("http://example.com","点击")'
+        assert first["条件"] == "'+1+1"
+        assert first["缺少材料"] == "'@SUM(1)、-1+2"
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+        return
+    with zipfile.ZipFile(path) as book:
+        parts = [book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")]
+    assert parts and not any(b"<f>" in p or b"<f " in p for p in parts)
+    wb = load_workbook(path)
+    summary = wb["汇总"]
+    values = [c.value for row in summary.iter_rows(min_row=2) for c in row]
+    assert '\'=HYPERLINK("http://example.com","点击")' in values
+    assert all(summary.cell(row=r, column=c).data_type != "f" for r in range(1, 3) for c in range(1, 13))
+    labels = {c.value for c in wb["条件明细"]["I"][1:]}
+    assert labels == {"'+1+1"}
+
+
+@pytest.mark.parametrize(
+    "value", ["1e400", "-1e400", "1" * 5000, "100000000000000", "[{min: 0.3, points: 1e400}, {points: 0}]"]
+)
+def test_an_override_beyond_what_engines_hold_is_a_bad_value(value: str) -> None:
+    """1e400 was a TypeError deep in the compiler, 5 000 digits Python's own ValueError (a 500)."""
+    with pytest.raises(RulesError) as info:
+        evaluate_dossiers(
+            [firm("A", "15")],
+            policies=[CHUYING],
+            year=YEAR,
+            as_of=AS_OF,
+            overrides={f"{CHUYING}.revenue_min": value},
+        )
+    assert info.value.code == "bad_override"
+    assert len(str(info.value)) < 400  # a 5 000-digit value is not echoed whole

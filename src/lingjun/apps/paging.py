@@ -13,6 +13,9 @@ from typing import Any, Generic, TypeVar
 
 from django.db.models import QuerySet
 
+#: the highest page number a list accepts (a 20-digit one overflowed the database's integers)
+MAX_PAGE = 100_000
+
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -61,7 +64,7 @@ class CappedPage(Generic[T]):
 
 def capped_page(qs: QuerySet[Any], *, page: int, per_page: int, count_cap: int) -> CappedPage[Any]:
     """Page ``page`` (from 1; lower numbers mean 1) of an ordered queryset, counted up to ``count_cap``."""
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     offset = (page - 1) * per_page
     fetched = list(qs[offset : offset + per_page + 1])
     has_next = len(fetched) > per_page

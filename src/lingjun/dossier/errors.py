@@ -30,6 +30,15 @@ ERROR_CODES: dict[str, str] = {
     "negative": "金额、人数等不能为负数",
     "too_large": "数值超出系统可处理的范围",
     "control_char": "文本含不可见的控制字符",
+    "invisible_char": "文本含不可见的格式字符（双向控制符、零宽字符）",
+    "too_long": "文本超过该字段的最大长度",
+    "formula": "Excel单元格是公式（导入只接受数值和文字）",
+    "file_too_large": "文件超过导入的大小上限",
+    "unzipped_too_large": "Excel文件解压后超过上限（压缩炸弹）",
+    "too_many_rows": "行数超过导入上限",
+    "too_many_cells": "单元格数超过导入上限",
+    "line_too_long": "JSON Lines的一行超过上限",
+    "xml_entities": "Excel文件含文档类型或实体定义（XML实体扩展）",
     "tech_staff_exceeds_employees": "科技人员数大于职工总数",
     "duplicate_year": "同一年度重复填写",
     "expiry_before_grant": "失效/到期日期早于授权/发证日期",
@@ -47,6 +56,39 @@ ERROR_CODES: dict[str, str] = {
 }
 
 _MAX_SHOWN = 60
+#: values longer than this are cut where an error keeps them (a refused 300 MB name is neither
+#: kept in the stored error list nor shown whole)
+MAX_PROBLEM_VALUE = 200
+
+
+class LongText(str):
+    """The start of a text too long to keep whole (a reader cut it); ``length`` is its full length.
+
+    Validation refuses it as too long with the full length, wherever it is.
+    """
+
+    length: int
+
+    def __new__(cls, text: str, length: int) -> LongText:
+        obj = super().__new__(cls, text[:MAX_PROBLEM_VALUE])
+        obj.length = length
+        return obj
+
+
+def keep_value(value: object) -> object:
+    """A refused value as a problem keeps it: a long text as a :class:`LongText` (its start)."""
+    if isinstance(value, str) and not isinstance(value, LongText) and len(value) > MAX_PROBLEM_VALUE:
+        return LongText(value, len(value))
+    return value
+
+
+def shorten_value(value: object) -> object:
+    """A refused value as an error keeps it: text cut to :data:`MAX_PROBLEM_VALUE` characters."""
+    if isinstance(value, LongText):
+        return str(value) + f"…（共{value.length}个字符）"
+    if isinstance(value, str) and len(value) > MAX_PROBLEM_VALUE:
+        return value[:MAX_PROBLEM_VALUE] + f"…（共{len(value)}个字符）"
+    return value
 
 
 def display_value(value: object) -> str:
@@ -123,7 +165,7 @@ class DossierError:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (for the web UI and API); ``text`` is :meth:`__str__`."""
-        value = self.value
+        value = shorten_value(self.value)
         if value is not None and not isinstance(value, bool | int | str):
             value = display_value(value)
         return {

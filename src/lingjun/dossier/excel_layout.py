@@ -35,6 +35,7 @@ MSG_UNKNOWN_USCC = (
 MSG_USCC_AS_NUMBER = (
     "统一社会信用代码被Excel当作数字保存，可能已丢失末尾几位。请把该列设置为“文本”格式后重新输入完整代码。"
 )
+MSG_FORMULA = "单元格是公式，导入只接受数值和文字：请复制该列，用“选择性粘贴 → 数值”粘贴回原处后重新上传。"
 MSG_DROPDOWN_ERROR = "请从下拉列表中选择。"
 
 #: legend sheet: general notes at the top

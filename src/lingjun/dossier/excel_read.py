@@ -19,11 +19,13 @@ from typing import IO, Any
 
 from openpyxl.utils import get_column_letter
 
-from lingjun.dossier.errors import DossierError, ParseResult
+from lingjun.cellsafe import cell_text_restore
+from lingjun.dossier.errors import DossierError, LongText, ParseResult
 from lingjun.dossier.excel_layout import (
     FIELD_ROW,
     FIRST_DATA_ROW,
     MSG_DUPLICATE_COLUMN,
+    MSG_FORMULA,
     MSG_MISSING_COLUMN,
     MSG_MISSING_SHEET,
     MSG_NOT_WORKBOOK,
@@ -33,7 +35,8 @@ from lingjun.dossier.excel_layout import (
     USCC_FIELD,
     columns,
 )
-from lingjun.dossier.excel_xlsx import READ_ERRORS, Xlsx
+from lingjun.dossier.excel_xlsx import READ_ERRORS, FormulaCell, Xlsx
+from lingjun.dossier.limits import FileTooLarge, ReadLimits
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS, SECTIONS, FieldSpec, Section
 from lingjun.dossier.validate import (
     MSG_DUPLICATE_USCC,
@@ -63,13 +66,16 @@ class _Sheet:
     index: dict[str, int]  # field name → 0-based column index
     letters: dict[str, str]
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    cell_errors: dict[int, list[DossierError]] = field(default_factory=dict)  # by row number
 
 
 def _cell_input(value: Any, kind: str) -> Any:
     """A cell value in the form :func:`parse_dossier` accepts (``None`` for empty cells)."""
     t = type(value)
     if t is str:
-        return value.strip() or None
+        return cell_text_restore(value).strip() or None  # the ' our writer put before a formula
+    if t is LongText:
+        return value  # refused by validation as too long
     if t is float:
         if not math.isfinite(value):
             return str(value)
@@ -147,11 +153,18 @@ def _read_rows(book: Xlsx, sheet: _Sheet) -> None:
         record: dict[str, Any] = {}
         for i, name, kind in wanted:
             value = cells.get(i)
+            if type(value) is FormulaCell:
+                spec = sheet.section.field(name)
+                error = _error(
+                    sheet.title, number, sheet.letters[name], spec, value.value, MSG_FORMULA, "formula"
+                )
+                sheet.cell_errors.setdefault(number, []).append(error)
+                continue
             if value is not None:
                 value = _cell_input(value, kind)
                 if value is not None:
                     record[name] = value
-        if record:  # fully empty rows (or rows with only blanks) are skipped
+        if record or number in sheet.cell_errors:  # empty rows (or rows of blanks) are skipped
             sheet.rows.append((number, record))
 
 
@@ -165,6 +178,7 @@ def read_workbook(
     today: date,
     towns: Collection[str] | None = None,
     name: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> ParseResult:
     """Read and validate a workbook in the template layout.
 
@@ -172,22 +186,35 @@ def read_workbook(
     than the sections' (e.g. ``说明``) are ignored; a missing list sheet means no rows. When
     the workbook cannot be opened, or ``企业基本信息`` or a required column is missing, or a
     field name occurs twice in row 2, the result has errors and no dossiers.
-    ``name`` is the file name used when the file itself cannot be opened.
+    ``name`` is the file name used when the file itself cannot be opened. A file past one of
+    the ``limits`` (:class:`ReadLimits`) is refused with one error saying where, no dossiers.
     """
     label = name or _source_name(source)
     failed = ParseResult(
         errors=[DossierError(label, None, "", "", "", None, MSG_NOT_WORKBOOK, "not_workbook", source="file")]
     )
     try:
-        book = Xlsx(source)
+        book = Xlsx(source, limits=limits)
+    except FileTooLarge as exc:
+        return _too_large(exc, label)
     except READ_ERRORS:
         return failed
     try:
         return _read_workbook(book, today=today, towns=towns)
+    except FileTooLarge as exc:
+        return _too_large(exc, label)
     except READ_ERRORS:
         return failed
     finally:
         book.close()
+
+
+def _too_large(exc: FileTooLarge, label: str) -> ParseResult:
+    if exc.sheet:
+        error = DossierError(exc.sheet, exc.row, "", "", "", None, exc.message, exc.code, source="excel")
+    else:
+        error = DossierError(label, None, "", "", "", None, exc.message, exc.code, source="file")
+    return ParseResult(errors=[error])
 
 
 def _source_name(source: object) -> str:
@@ -224,7 +251,7 @@ def _read_workbook(book: Xlsx, *, today: date, towns: Collection[str] | None) ->
     ent_sheet = sheets[ENTERPRISE.key]
     uscc_letter = ent_sheet.letters["uscc"]
     for number, record in ent_sheet.rows:
-        entry = _Entry(number, record)
+        entry = _Entry(number, record, errors=list(ent_sheet.cell_errors.get(number, ())))
         code = record.get("uscc")
         if isinstance(code, int | Decimal):
             entry.errors.append(
@@ -259,6 +286,7 @@ def _read_workbook(book: Xlsx, *, today: date, towns: Collection[str] | None) ->
             key = _uscc_key(code)
             target = by_uscc.get(key) if key is not None else None
             if target is None:
+                errors += list_sheet.cell_errors.get(number, ())
                 if code is None:
                     message = MSG_REQUIRED.format(label=USCC_FIELD.label)
                     errors.append(
@@ -276,12 +304,18 @@ def _read_workbook(book: Xlsx, *, today: date, towns: Collection[str] | None) ->
                 continue
             target.obj.setdefault(section.key, []).append(record)
             target.list_rows.setdefault(section.key, []).append(number)
+            target.errors += list_sheet.cell_errors.get(number, ())
 
     dossiers: list[dict[str, Any]] = []
     for entry in entries:
         dossier, problems = parse_dossier(entry.obj, today=today, towns=towns)
-        entry.errors += [
+        formulas = {(e.sheet, e.row, e.column) for e in entry.errors if e.code == "formula"}
+        located = [
             _locate(p, entry, sheets) for p in problems if not (entry.uscc_reported and p.path == ("uscc",))
+        ]
+        # a formula cell is reported once, not also as empty
+        entry.errors += [
+            e for e in located if not (e.code == "required" and (e.sheet, e.row, e.column) in formulas)
         ]
         errors += entry.errors
         if not entry.errors and dossier.get("uscc") not in duplicated:

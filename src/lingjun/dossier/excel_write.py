@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from lingjun.cellsafe import cell_text, cell_value
 from lingjun.dossier.excel_layout import (
     DATE_FORMAT,
     EXCEL_MAX_ROWS,
@@ -129,6 +130,7 @@ def _xml_text(text: str) -> str:
 
 
 def _inline(ref: str, text: str, style: str = "") -> str:
+    text = cell_text(text)  # never a formula when opened (lingjun.cellsafe); the reader restores it
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_xml_text(text)}</t></is></c>'
 
@@ -181,7 +183,7 @@ class _SheetWriter:
         return int(probe.style_id)  # registers the style with the workbook
 
     def _header_cell(self, spec: FieldSpec) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=header_label(spec))
+        cell = WriteOnlyCell(self.ws, value=cell_text(header_label(spec)))
         cell.font = _BOLD
         cell.fill = _REQUIRED_FILL if spec.required else _HEADER_FILL
         cell.alignment = _WRAP
@@ -312,18 +314,17 @@ def _legend(wb: Workbook) -> None:
     ws.append(header)
     for section in SECTIONS:
         for spec in columns(section):
-            ws.append(
-                [
-                    section.sheet,
-                    spec.label,
-                    spec.name,
-                    _TYPE_NAMES[spec.type],
-                    spec.unit,
-                    YES if spec.required else "",
-                    _allowed(spec),
-                    _notes(section, spec),
-                ]
+            legend = (
+                section.sheet,
+                spec.label,
+                spec.name,
+                _TYPE_NAMES[spec.type],
+                spec.unit,
+                YES if spec.required else "",
+                _allowed(spec),
+                _notes(section, spec),
             )
+            ws.append([cell_value(v) for v in legend])
 
 
 def write_workbook(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lingjun.dossier.errors import DossierError, ParseResult
+from lingjun.dossier.limits import MSG_LINE_BYTES, MSG_ROWS, FileTooLarge, ReadLimits, size_text
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.validate import (
     DOSSIER_KEYS,
@@ -37,6 +38,7 @@ MSG_INVALID_JSON = "不是有效的JSON：第{col}个字符处{reason}。每行�
 MSG_NOT_OBJECT = "每行应为一个JSON对象（以“{{”开头、“}}”结尾），这一行是{kind}。请改正。"
 MSG_DUPLICATE_KEY = "键“{key}”在同一个JSON对象中出现了不止一次，请只保留一个。"
 MSG_NON_FINITE = "不是有效的JSON：含有{value}，JSON中不允许这样的数值。请改为数字或删除该项。"
+MSG_LONG_NUMBER = "含有一个{digits}位的整数，超出系统可处理的范围。请核对数值和单位。"
 
 #: Python's json error messages, in Chinese
 _JSON_REASONS = {
@@ -210,6 +212,19 @@ class _NonFinite(ValueError):
     pass
 
 
+class _LongNumber(ValueError):
+    pass
+
+
+_MAX_INT_DIGITS = 40  # far above any amount (below 10¹⁴) or year; Python refuses 4 300 and more
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > _MAX_INT_DIGITS:
+        raise _LongNumber(len(text.lstrip("-")))
+    return int(text)
+
+
 def _refuse_constant(name: str) -> Any:
     raise _NonFinite(name)
 
@@ -221,10 +236,26 @@ def _source_name(source: object) -> str:
     return _DEFAULT_NAME
 
 
-def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    for number, line in enumerate(fh, 1):
+class _LongLine(bytes):
+    """A line longer than the limit: only its start was read."""
+
+
+def _lines(fh: IO[bytes], limits: ReadLimits) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines, each read at most ``limits.line_bytes`` long (the rest is skipped)."""
+    number = 0
+    while True:
+        line = fh.readline(limits.line_bytes + 1)
+        if not line:
+            return
+        number += 1
+        if number > limits.rows:
+            raise FileTooLarge("too_many_rows", MSG_ROWS.format(limit=limits.rows), row=number)
         if number == 1 and line.startswith(_BOM):
             line = line[len(_BOM) :]
+        if len(line) > limits.line_bytes and not line.endswith(b"\n"):
+            while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            line = _LongLine(line[:64])
         yield number, line
 
 
@@ -234,6 +265,7 @@ def read_jsonl(
     today: date,
     towns: Collection[str] | None = None,
     name: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> ParseResult:
     """Read and validate a JSON Lines file of dossiers.
 
@@ -242,10 +274,20 @@ def read_jsonl(
     ``sheet`` = file name, ``row`` = line number and ``column`` = JSON path. ``dossiers`` are
     the dossiers without problems (a USCC that occurs on several lines excludes all of them).
     """
+    limits = limits or ReadLimits()
     if isinstance(source, str | os.PathLike):
         with open(source, "rb") as fh:
-            return _read(fh, name or Path(source).name, today=today, towns=towns)
-    return _read(source, name or _source_name(source), today=today, towns=towns)
+            return _read_limited(fh, name or Path(source).name, today=today, towns=towns, limits=limits)
+    return _read_limited(source, name or _source_name(source), today=today, towns=towns, limits=limits)
+
+
+def _read_limited(
+    fh: IO[bytes], sheet: str, *, today: date, towns: Collection[str] | None, limits: ReadLimits
+) -> ParseResult:
+    try:
+        return _read(fh, sheet, today=today, towns=towns, limits=limits)
+    except FileTooLarge as exc:
+        return ParseResult(errors=[_error(sheet, exc.row or 0, exc.message, exc.code)])
 
 
 def _error(
@@ -257,7 +299,9 @@ def _error(
     return DossierError(sheet, line, column, field, label, value, message, code, "jsonl")
 
 
-def _read(fh: IO[bytes], sheet: str, *, today: date, towns: Collection[str] | None) -> ParseResult:
+def _read(
+    fh: IO[bytes], sheet: str, *, today: date, towns: Collection[str] | None, limits: ReadLimits
+) -> ParseResult:
     errors: list[DossierError] = []
     parsed: list[tuple[int, dict[str, Any], bool]] = []  # (line, dossier, clean)
     first_line: dict[str, int] = {}
@@ -274,7 +318,11 @@ def _read(fh: IO[bytes], sheet: str, *, today: date, towns: Collection[str] | No
                 seen.add(key)
         return obj
 
-    for number, raw in _lines(fh):
+    for number, raw in _lines(fh, limits):
+        if isinstance(raw, _LongLine):
+            message = MSG_LINE_BYTES.format(limit=size_text(limits.line_bytes))
+            errors.append(_error(sheet, number, message, "line_too_long"))
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -285,8 +333,15 @@ def _read(fh: IO[bytes], sheet: str, *, today: date, towns: Collection[str] | No
         duplicate_keys.clear()
         try:
             obj = json.loads(
-                text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=pairs
+                text,
+                parse_float=Decimal,
+                parse_int=_parse_int,
+                parse_constant=_refuse_constant,
+                object_pairs_hook=pairs,
             )
+        except _LongNumber as exc:
+            errors.append(_error(sheet, number, MSG_LONG_NUMBER.format(digits=exc.args[0]), "json"))
+            continue
         except _NonFinite as exc:
             errors.append(_error(sheet, number, MSG_NON_FINITE.format(value=exc.args[0]), "json"))
             continue

@@ -40,6 +40,7 @@ class FieldSpec:
     not_future: bool = False  # dates: must not be after the day of import
     default: object = None
     help: str = ""
+    max_length: int = 0  # text: the most characters allowed (every "str" field has one)
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -171,18 +172,18 @@ ENTERPRISE = Section(
     sheet="企业基本信息",
     label="企业基本信息",
     fields=(
-        F("uscc", "统一社会信用代码", "str", required=True),
-        F("name", "企业名称", "str", required=True),
+        F("uscc", "统一社会信用代码", "str", required=True, max_length=18),
+        F("name", "企业名称", "str", required=True, max_length=200),
         F("registered_on", "成立日期", "date", required=True, not_future=True),
-        F("province", "注册省份", "str"),
-        F("city", "注册城市", "str"),
-        F("district", "注册区县", "str"),
-        F("town", "所属镇街", "str"),
-        F("park", "所属园区", "str"),
+        F("province", "注册省份", "str", max_length=50),
+        F("city", "注册城市", "str", max_length=50),
+        F("district", "注册区县", "str", max_length=50),
+        F("town", "所属镇街", "str", max_length=64),
+        F("park", "所属园区", "str", max_length=100),
         F("independent_legal_person", "独立法人", "bool", default=True),
-        F("industry_code", "国民经济行业代码", "str", help="GB/T 4754-2017，如 C3562"),
+        F("industry_code", "国民经济行业代码", "str", help="GB/T 4754-2017，如 C3562", max_length=10),
         F("hightech_field", "高新技术领域", "enum", choices=HIGHTECH_FIELDS),
-        F("key_industry", "重点产业", "str"),
+        F("key_industry", "重点产业", "str", max_length=100),
         F("listing_status", "上市情况", "enum", choices=LISTING_STATUS),
         # credit, flattened (nested under "credit" in the dossier JSON)
         F("abnormal_operation", "列入经营异常名录", "bool"),
@@ -236,8 +237,8 @@ IP = Section(
     label="知识产权",
     fields=(
         F("kind", "类别", "enum", required=True, choices=IP_KINDS),
-        F("number", "编号", "str"),
-        F("title", "名称", "str"),
+        F("number", "编号", "str", max_length=100),
+        F("title", "名称", "str", max_length=200),
         F("granted_on", "授权日期", "date", not_future=True),
         F("expires_on", "失效日期", "date", help="为空表示无期限"),
         F("valid", "有效", "bool"),
@@ -254,7 +255,7 @@ QUALIFICATIONS = Section(
     fields=(
         F("kind", "类别", "enum", required=True, choices=QUALIFICATION_KINDS),
         F("level", "级别", "enum", choices=QUALIFICATION_LEVELS),
-        F("number", "证书编号", "str"),
+        F("number", "证书编号", "str", max_length=100),
         F("issued_on", "发证日期", "date", not_future=True),
         F("expires_on", "有效期至", "date"),
     ),
@@ -283,7 +284,7 @@ STANDARDS = Section(
         F("level", "标准级别", "enum", required=True, choices=STANDARD_LEVELS),
         F("role", "参与方式", "enum", choices=STANDARD_ROLES),
         F("year", "年度", "int"),
-        F("code", "标准编号", "str"),
+        F("code", "标准编号", "str", max_length=100),
     ),
 )
 
@@ -295,7 +296,7 @@ PROJECTS = Section(
     fields=(
         F("level", "级别", "enum", required=True, choices=PROJECT_LEVELS),
         F("year", "立项年度", "int"),
-        F("title", "项目名称", "str"),
+        F("title", "项目名称", "str", max_length=200),
     ),
 )
 
@@ -308,7 +309,7 @@ FINANCING = Section(
         F("kind", "类别", "enum", required=True, choices=FINANCING_KINDS),
         F("date", "日期", "date", not_future=True),
         money("amount", "金额"),
-        F("counterparty", "投资方/贷款银行", "str"),
+        F("counterparty", "投资方/贷款银行", "str", max_length=200),
         F("low_risk", "低风险业务", "bool", help="全额保证金、存单、银行承兑汇票、理财、保险、国债等质押"),
         money("daily_avg_balance_12m", "连续12个月日均贷款余额"),
     ),
@@ -321,7 +322,7 @@ CONVERSIONS = Section(
     label="科技成果转化",
     fields=(
         F("year", "年度", "int", required=True),
-        F("title", "成果名称", "str"),
+        F("title", "成果名称", "str", max_length=200),
     ),
 )
 

@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from lingjun.dossier import uscc as uscc_mod
-from lingjun.dossier.errors import DossierError, display_value
+from lingjun.dossier.errors import DossierError, LongText, display_value, keep_value
 from lingjun.dossier.schema import (
     CREDIT_FIELDS,
     ENTERPRISE,
@@ -47,6 +47,11 @@ from lingjun.dossier.schema import (
 MSG_REQUIRED = "此项为必填项，请填写{label}。"
 MSG_TYPE_TEXT = "应为文字，请填写文本内容。"
 MSG_CONTROL_CHAR = "含有不可见的控制字符（常见于从其他系统复制粘贴），请删除后重新输入。"
+MSG_INVISIBLE_CHAR = (
+    "第{position}个字符是不可见的格式字符（U+{code}，{name}），会使文字显示得与实际内容不同，"
+    "请删除后重新输入。"
+)
+MSG_TOO_LONG = "内容过长：共{length}个字符，最多{max}个字符，请删减。"
 MSG_TYPE_DATE = "应为日期，格式为YYYY-MM-DD（例如2024-03-01），请改正。"
 MSG_DATE_INVALID = "不是真实存在的日期，请核对年、月、日。"
 MSG_DATE_RANGE = "日期早于1900年，请核对年份。"
@@ -152,6 +157,38 @@ def json_path(path: Path) -> str:
 
 _MISSING: Any = object()
 _ILLEGAL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: bidirectional controls and zero-width characters: they make a text look unlike what it is
+#: (U+202E shows "moc.exe" for "exe.com"; U+200B splits a name that looks whole)
+INVISIBLE_CHARS = {
+    "\u00ad": "软连字符",
+    "\u061c": "阿拉伯字母标记",
+    "\u180e": "蒙古文元音分隔符",
+    "\u200b": "零宽空格",
+    "\u200c": "零宽不连字",
+    "\u200d": "零宽连字",
+    "\u200e": "从左到右标记",
+    "\u200f": "从右到左标记",
+    "\u202a": "从左到右嵌入",
+    "\u202b": "从右到左嵌入",
+    "\u202c": "方向格式结束",
+    "\u202d": "从左到右覆盖",
+    "\u202e": "从右到左覆盖",
+    "\u2060": "字连接符",
+    "\u2061": "不可见函数应用",
+    "\u2062": "不可见乘号",
+    "\u2063": "不可见分隔符",
+    "\u2064": "不可见加号",
+    "\u2066": "从左到右隔离",
+    "\u2067": "从右到左隔离",
+    "\u2068": "首字符强隔离",
+    "\u2069": "方向隔离结束",
+    "\ufeff": "零宽不换行空格",
+}
+_INVISIBLE = re.compile("[" + "".join(INVISIBLE_CHARS) + "]")
+#: text fields that are codes: NFKC (full-width letters and digits typed with a Chinese input
+#: method become ASCII). Names and titles keep their full-width punctuation （）, which official
+#: Chinese names use, and are normalised to NFC only.
+NFKC_FIELDS = frozenset({"industry_code", "number", "code"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _INT_TEXT = re.compile(r"[+-]?\d+")
@@ -226,6 +263,7 @@ class _Parser:
         self.problems: list[FieldProblem] = []
 
     def problem(self, path: Path, spec: FieldSpec | None, value: object, message: str, code: str) -> None:
+        value = keep_value(value)
         name = spec.name if spec is not None else str(path[-1])
         label = spec.label if spec is not None else ""
         self.problems.append(FieldProblem(path, name, label, value, message, code))
@@ -379,10 +417,33 @@ class _Parser:
         if not isinstance(raw, str):
             self.problem(path, spec, raw, MSG_TYPE_TEXT, "type")
             return _MISSING
+        if isinstance(raw, LongText):  # cut by a reader: far too long
+            message = MSG_TOO_LONG.format(length=raw.length, max=spec.max_length)
+            self.problem(path, spec, raw, message, "too_long")
+            return _MISSING
         if _ILLEGAL_CHARS.search(raw):
             self.problem(path, spec, raw, MSG_CONTROL_CHAR, "control_char")
             return _MISSING
-        return raw.strip()
+        invisible = _INVISIBLE.search(raw)
+        if invisible:
+            char = invisible.group()
+            message = MSG_INVISIBLE_CHAR.format(
+                position=invisible.start() + 1, code=f"{ord(char):04X}", name=INVISIBLE_CHARS[char]
+            )
+            self.problem(path, spec, raw, message, "invisible_char")
+            return _MISSING
+        text = raw.strip()
+        if not text.isascii():
+            if spec.name in NFKC_FIELDS:
+                text = unicodedata.normalize("NFKC", text).strip()
+            else:
+                text = unicodedata.normalize("NFC", text)
+        if spec.max_length and len(text) > spec.max_length:
+            self.problem(
+                path, spec, raw, MSG_TOO_LONG.format(length=len(text), max=spec.max_length), "too_long"
+            )
+            return _MISSING
+        return text
 
     def uscc(self, spec: FieldSpec, raw: object, path: Path) -> Any:
         if not isinstance(raw, str):

@@ -8,7 +8,8 @@ expression the compiler could not translate, naming file, line and key (the mess
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -484,14 +485,40 @@ def _inputs(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Input]:
     return out
 
 
+#: what-if numbers must stay below this (as amounts in the dossier: 10¹⁴), so every engine can hold them
+MAX_OVERRIDE = Decimal(10) ** 14
+OVERRIDE_TOO_LARGE = "数值过大或位数过多，超出系统可处理的范围（绝对值应小于10¹⁴）"
+
+
+def _numbers(value: Any) -> Iterator[Any]:
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        yield value
+    elif isinstance(value, tuple | list):
+        for v in value:
+            yield from _numbers(v)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _numbers(getattr(value, f.name))
+
+
 def parse_override(param: Parameter, text: str, name: str) -> Any:
-    """A scenario value (YAML text, e.g. ``20`` or ``[{min: 0.3, points: 20}, {points: 0}]``)."""
+    """A scenario value (YAML text, e.g. ``20`` or ``[{min: 0.3, points: 20}, {points: 0}]``).
+
+    Numbers of 10¹⁴ and more (``1e400``, 5 000 digits) are refused like a bad value.
+    """
     r = _Reader(f"<{name}>")
+    shown = text if len(text) <= 60 else text[:60] + "…"
     try:
         node = load_yaml(text, f"<{name}>")
-        return _param_value(r, param.kind, node, name)
+        value = _param_value(r, param.kind, node, name)
     except PolicyError as exc:
-        raise RulesError("bad_override", name=name, value=text, detail=exc.message) from None
+        raise RulesError("bad_override", name=name, value=shown, detail=exc.message) from None
+    except ValueError:  # e.g. an integer of more than 4 300 digits
+        raise RulesError("bad_override", name=name, value=shown, detail=OVERRIDE_TOO_LARGE) from None
+    for number in _numbers(value):
+        if not Decimal(number).is_finite() or abs(Decimal(number)) >= MAX_OVERRIDE:
+            raise RulesError("bad_override", name=name, value=shown, detail=OVERRIDE_TOO_LARGE)
+    return value
 
 
 # --- the library ------------------------------------------------------------------------------

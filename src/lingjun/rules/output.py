@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from lingjun.cellsafe import cell_value
 from lingjun.rules.errors import RulesError, names
 from lingjun.rules.outcome import WORDS
 
@@ -60,14 +61,19 @@ SUMMARY_HEADERS = (
 )
 
 
-def _cell(value: Any) -> Any:
+def _plain(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}={_cell(v)}" for k, v in value.items())
+        return "；".join(f"{k}={_plain(v)}" for k, v in value.items())
     return value
+
+
+def _cell(value: Any) -> Any:
+    """A value as a spreadsheet cell: words for booleans and lists, text that is not a formula."""
+    return cell_value(_plain(value))
 
 
 def detail_rows(records: Iterable[dict[str, Any]]) -> Iterable[list[Any]]:

@@ -36,3 +36,14 @@ def test_an_enterprise_has_one_row_of_annual_figures_per_year(pool):
     with pytest.raises(IntegrityError), transaction.atomic():
         annual.objects.create(enterprise_id=pool[0], year=row.year)
     annual.objects.create(enterprise_id=pool[1], year=1990)  # another enterprise, another year: fine
+
+
+def test_text_columns_are_as_long_as_the_schema_allows() -> None:
+    checked = 0
+    for section in (ENTERPRISE, *LIST_SECTIONS):
+        model = Enterprise if section is ENTERPRISE else ROW_MODELS[section.key]
+        for spec in section.fields:
+            if spec.type == "str" and not (section is not ENTERPRISE and spec.name == "uscc"):
+                assert model._meta.get_field(spec.name).max_length == spec.max_length, spec.name
+                checked += 1
+    assert checked >= 15

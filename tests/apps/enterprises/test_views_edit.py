@@ -221,3 +221,17 @@ def test_section_edit_of_an_unknown_section_is_404(pool, pks, staff_client: Clie
             ).status_code
             == 404
         )
+
+
+def test_a_name_longer_than_the_schema_allows_is_refused_with_the_message(pool, edit_url, staff_client):
+    """On PostgreSQL a 300-character name was a 500 (character varying(200)): now a message."""
+    before = snapshot(pool[0])
+    data = form_data(staff_client.get(edit_url))
+    data["name"] = "甲" * 300
+    refused = staff_client.post(edit_url, data)
+    assert refused.status_code == 200
+    assert refused.context["basic"].errors["name"] == ["内容过长：共300个字符，最多200个字符，请删减。"]
+    data["name"] = "天津\u202e示例科技有限公司"
+    refused = staff_client.post(edit_url, data)
+    assert "不可见的格式字符（U+202E" in refused.context["basic"].errors["name"][0]
+    assert snapshot(pool[0]) == before

@@ -166,3 +166,50 @@ def test_exports_hold_only_the_users_jurisdiction(pool, make_user, client_as):
     assert [d["uscc"] for d in parsed.dossiers] == [pool[1]]
     nobody = client_as(make_user("department", department="区财政局"))
     assert nobody.get(reverse("enterprises:export", args=["jsonl"])).status_code == 403  # no pool access
+
+
+def test_a_name_longer_than_the_schema_allows_is_refused_with_its_place(pool, staff_client):
+    before = pool_state()
+    long = build_dossier(9)
+    long["name"] = "甲" * 300
+    response = staff_client.post(
+        reverse("enterprises:transfer"), {"file": jsonl_upload([build_dossier(8), long])}
+    )
+    assert response.status_code == 200
+    [error] = response.context["refused"].errors
+    assert (error.row, error.column, error.code) == (2, "name", "too_long")
+    assert "最多200个字符" in response.content.decode()
+    assert pool_state() == before
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(pool, staff_client, settings):
+    settings.LINGJUN_IMPORT_MAX_FILE_MB = 1
+    before = pool_state()
+    big = build_dossier(9)
+    big["name"] = "甲" * 150
+    upload = SimpleUploadedFile("大文件.jsonl", (dossier_json(big) + "\n").encode() * 3000)  # ~1.6 MB
+    response = staff_client.post(reverse("enterprises:transfer"), {"file": upload})
+    [error] = response.context["refused"].errors
+    assert error.code == "file_too_large" and "上限为1 MB" in error.message
+    assert "LINGJUN_IMPORT_MAX_FILE_MB" in response.content.decode()
+    assert pool_state() == before
+
+
+def test_a_refused_file_keeps_the_first_errors_and_their_count_with_values_cut(pool, staff_client, settings):
+    settings.LINGJUN_IMPORT_MAX_ERRORS = 3
+    lines = []
+    for n in range(5):
+        bad = build_dossier(20 + n)
+        bad["name"] = "乙" * 300_000  # a 900 KB value: neither stored nor echoed whole
+        lines.append(dossier_json(bad))
+    upload = SimpleUploadedFile("坏.jsonl", "\n".join(lines).encode())
+    response = staff_client.post(reverse("enterprises:transfer"), {"file": upload})
+    assert len(response.context["refused"].errors) == 5
+    assert len(response.content) < 200_000
+    table = response.content.decode().split('id="import-errors"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 3
+    batch = ImportBatch.objects.get()
+    assert batch.error_count == 5 and len(batch.errors) == 3
+    assert all(len(e["value"]) < 300 for e in batch.errors)
+    assert batch.errors[0]["value"].endswith("…（共300000个字符）")
+    assert Enterprise.objects.filter(uscc=build_dossier(20)["uscc"]).count() == 0

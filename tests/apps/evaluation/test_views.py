@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -225,6 +226,9 @@ def test_the_form_refuses_unknown_overrides_with_the_engines_message(district, s
     )
     response = client.post(url, _form(overrides="revenue_min 20"))
     assert "应写成 参数=取值" in response.context["form"].errors["overrides"][0]
+    # a value beyond what the engines hold (was a 500: TypeError in the compiler)
+    response = client.post(url, _form(overrides="tianjin.chuying.2021.revenue_min=1e400"))
+    assert response.status_code == 200 and "数值过大" in response.context["form"].errors["overrides"][0]
     assert not EvaluationRun.objects.exists()  # nothing was recorded for a refused form
 
 
@@ -734,3 +738,29 @@ def test_a_postgres_pool_can_be_evaluated_in_the_database(district, sync_runner,
     assert run.engine == "postgres" and run.status == EvaluationRun.Status.DONE
     duck = evaluation_run(policies=["tianjin.chuying.2021"], year=2025, as_of=AS_OF)
     assert run.counts == duck.counts
+
+
+def test_exported_names_are_never_formulas(run, district, staff):
+    """An enterprise named like a formula is written as text in both downloads (lingjun.cellsafe)."""
+    hostile = '=HYPERLINK("http://example.com","点击")'
+    Enterprise.objects.filter(uscc=district[0]["uscc"]).update(name=hostile, park="@SUM(1)")
+    client = _client(staff)
+    response = client.get(reverse("evaluation:run_export", args=[run.pk, "xlsx"]))
+    data = b"".join(response.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        parts = [book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")]
+    assert parts and not any(b"<f>" in p or b"<f " in p for p in parts)
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(data), read_only=True)["评价结果"].iter_rows(values_only=True)
+    )
+    row = next(r for r in rows if r[1] == district[0]["uscc"])
+    assert row[0] == "'" + hostile and row[3] == "'@SUM(1)"
+    text = b"".join(client.get(reverse("evaluation:run_export", args=[run.pk, "csv"])).streaming_content)
+    table = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    row = next(r for r in table if r[1] == district[0]["uscc"])
+    assert row[0] == "'" + hostile and row[3] == "'@SUM(1)"
+
+
+def test_a_twenty_digit_page_of_results_is_a_400(run, staff):
+    response = _client(staff).get(reverse("evaluation:run_detail", args=[run.pk]), {"page": "9" * 20})
+    assert response.status_code == 400 and "没有这一页" in response.content.decode()

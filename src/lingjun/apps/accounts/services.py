@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -41,6 +42,7 @@ def user_create(
 ) -> User:
     """Create a user whose role comes with the jurisdiction it needs.
 
+    The password must pass ``AUTH_PASSWORD_VALIDATORS``.
     An enterprise user's enterprise is given by its id (the enterprises app resolves a USCC:
     :func:`lingjun.apps.enterprises.selectors.enterprise_id_by_uscc`).
     """
@@ -66,6 +68,9 @@ def user_create(
         is_staff=checked == Role.DISTRICT_ADMIN,
         is_superuser=checked == Role.DISTRICT_ADMIN,
     )
+    # the validators of AUTH_PASSWORD_VALIDATORS, as the admin's forms apply them: no "123",
+    # "password" or the user name (raises ValidationError with Django's Chinese messages)
+    validate_password(password, user=user)
     user.set_password(password)
     user.save()
     return user

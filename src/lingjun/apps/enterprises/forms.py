@@ -8,8 +8,6 @@ messages. :func:`apply_problems` puts each problem back on the form field it is 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -22,7 +20,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from lingjun.apps.divisions.selectors import division_names
-from lingjun.dossier.canonical import json_safe
+from lingjun.apps.paging import MAX_PAGE
 from lingjun.dossier.schema import ANNUAL, CREDIT_FIELDS, ENTERPRISE, QUALIFICATIONS, FieldSpec, Section
 from lingjun.dossier.validate import FieldProblem, plain_decimal
 
@@ -64,7 +62,7 @@ class EnterpriseFilterForm(forms.Form):
         choices=[("", _("全部")), *((c.value, c.label) for c in QUALIFICATIONS.field("kind").choices)],
     )
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
-    page = forms.IntegerField(required=False, min_value=1, max_value=100_000, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -95,6 +93,11 @@ def _raw(spec: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+#: characters a form field takes at most: above every schema max_length, so that the dossier
+#: validator, not Django, says what is too long (the same message as on import)
+MAX_INPUT = 1000
+
+
 def spec_field(spec: FieldSpec, *, current: Any = None) -> forms.Field:
     """A text form field for a schema field; the dossier validator checks the value, not Django."""
     label = spec.label + (f"（{spec.unit}）" if spec.unit else "")
@@ -118,7 +121,7 @@ def spec_field(spec: FieldSpec, *, current: Any = None) -> forms.Field:
         label=label,
         required=False,
         strip=False,
-        max_length=200,
+        max_length=MAX_INPUT,  # a bound on the request; the schema's max_length is the validator's
         widget=widget,
         help_text=spec.help,
     )
@@ -210,12 +213,6 @@ def add_blank_form(data: Any, prefix: str) -> Any:
     key = f"{prefix}-TOTAL_FORMS"
     copy[key] = str(int(copy.get(key) or 0) + 1)
     return copy
-
-
-def dossier_version(dossier: Mapping[str, Any]) -> str:
-    """A fingerprint of the dossier as loaded, to notice that someone else saved meanwhile."""
-    text = json.dumps(json_safe(dict(dossier)), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _problem_text(problem: FieldProblem) -> str:

@@ -23,7 +23,7 @@ def _django_field(spec: FieldSpec) -> models.Field[Any, Any]:
     if spec.help:
         common["help_text"] = spec.help
     if spec.type == "str":
-        return models.CharField(max_length=200, **common)
+        return models.CharField(max_length=spec.max_length, **common)
     if spec.type == "enum":
         return models.CharField(max_length=32, choices=[(c.value, c.label) for c in spec.choices], **common)
     if spec.type == "date":
@@ -51,8 +51,10 @@ class Enterprise(models.Model):
     generated from :data:`lingjun.dossier.schema.ENTERPRISE`.
     """
 
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
-    name = models.CharField("企业名称", max_length=200)
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=schema.ENTERPRISE.field("uscc").max_length, unique=True
+    )
+    name = models.CharField("企业名称", max_length=schema.ENTERPRISE.field("name").max_length)
     registered_on = models.DateField("成立日期")
     created_at = models.DateTimeField("建档时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -184,7 +186,8 @@ class ImportBatch(models.Model):
     created = models.IntegerField("新建", default=0)
     updated = models.IntegerField("更新", default=0)
     unchanged = models.IntegerField("未变化", default=0)
-    errors = models.JSONField("错误清单", default=list, blank=True)
+    errors = models.JSONField("错误清单", default=list, blank=True)  # the first LINGJUN_IMPORT_MAX_ERRORS
+    error_count = models.IntegerField("错误总数", default=0)
 
     class Meta:
         verbose_name = "导入批次"

@@ -7,17 +7,20 @@ when, from which old value to which new value (:class:`ChangeRecord`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.accounts.permissions import field_is_restricted, restricted_fields
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.bulk import insert_rows
 from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.enterprises.models import (
@@ -28,12 +31,13 @@ from lingjun.apps.enterprises.models import (
     Enterprise,
     ImportBatch,
 )
-from lingjun.apps.enterprises.selectors import dossiers_load
+from lingjun.apps.enterprises.selectors import dossier_version, dossiers_load
 from lingjun.dossier.canonical import canonical_dossier, json_safe
 from lingjun.dossier.diff import diff_dossiers
-from lingjun.dossier.errors import DossierError
+from lingjun.dossier.errors import DossierError, ParseResult
 from lingjun.dossier.excel import read_workbook
 from lingjun.dossier.jsonl import read_jsonl
+from lingjun.dossier.limits import MB, MSG_FILE_BYTES, ReadLimits, size_text
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
 from lingjun.dossier.validate import parse_dossier
@@ -169,14 +173,41 @@ def dossiers_apply(
     return result
 
 
-def _parse(*, source: Path | IO[bytes], file_name: str, today: date) -> Any:
+def import_limits() -> ReadLimits:
+    """The limits on an imported file, from the ``LINGJUN_IMPORT_*`` settings."""
+    return ReadLimits(
+        file_bytes=settings.LINGJUN_IMPORT_MAX_FILE_MB * MB,
+        unzipped_bytes=settings.LINGJUN_IMPORT_MAX_UNZIPPED_MB * MB,
+        rows=settings.LINGJUN_IMPORT_MAX_ROWS,
+        cells=settings.LINGJUN_IMPORT_MAX_CELLS,
+    )
+
+
+def _file_size(source: Path | IO[bytes]) -> int:
+    if isinstance(source, Path):
+        return source.stat().st_size
+    size = getattr(source, "size", None)  # an uploaded file
+    if isinstance(size, int):
+        return size
+    here = source.tell()
+    end = source.seek(0, 2)
+    source.seek(here)
+    return end
+
+
+def _parse(*, source: Path | IO[bytes], file_name: str, today: date, limits: ReadLimits) -> ParseResult:
     suffix = Path(file_name).suffix.lower()
+    if suffix not in (".jsonl", ".xlsx"):
+        raise ValueError(FORMAT_NOT_SUPPORTED.format(suffix=suffix or file_name))
+    size = _file_size(source)
+    if size > limits.file_bytes:
+        message = MSG_FILE_BYTES.format(size=size_text(size), limit=size_text(limits.file_bytes))
+        error = DossierError(file_name, None, "", "", "", None, message, "file_too_large", source="file")
+        return ParseResult(errors=[error])
     towns = division_names() or None
     if suffix == ".jsonl":
-        return read_jsonl(source, today=today, towns=towns)
-    if suffix == ".xlsx":
-        return read_workbook(source, today=today, towns=towns)
-    raise ValueError(FORMAT_NOT_SUPPORTED.format(suffix=suffix or file_name))
+        return read_jsonl(source, today=today, towns=towns, name=file_name, limits=limits)
+    return read_workbook(source, today=today, towns=towns, name=file_name, limits=limits)
 
 
 def enterprises_import_file(
@@ -185,18 +216,24 @@ def enterprises_import_file(
     """Import a JSON Lines or Excel dossier file: all of it, or — on any error — none of it.
 
     Raises :class:`ImportRefused` (with every error: sheet, row, column, value, what is expected)
-    after logging the refused batch; the pool is then unchanged.
+    after logging the refused batch; the pool is then unchanged. The batch keeps the first
+    ``LINGJUN_IMPORT_MAX_ERRORS`` errors (values cut to a readable length) and their total.
+    A file past the import limits (:func:`import_limits`) is refused before it is read whole.
     """
     fmt = Path(file_name).suffix.lower().lstrip(".")
-    parsed = _parse(source=source, file_name=file_name, today=today)
+    parsed = _parse(source=source, file_name=file_name, today=today, limits=import_limits())
     if parsed.errors:
+        kept = parsed.errors[: settings.LINGJUN_IMPORT_MAX_ERRORS]
         batch = ImportBatch.objects.create(
             file_name=file_name,
             file_format=fmt,
             user=user,
             status=ImportBatch.Status.REFUSED,
-            errors=[{**json_safe(asdict(e)), "text": str(e)} for e in parsed.errors[:1000]],
+            errors=[{**json_safe(e.as_dict())} for e in kept],
+            error_count=len(parsed.errors),
         )
+        detail = {"status": "refused", "errors": len(parsed.errors)}
+        audit_record(action=AuditEvent.Action.IMPORT, user=user, target=file_name, detail=detail)
         raise ImportRefused(batch, parsed.errors)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
@@ -211,6 +248,8 @@ def enterprises_import_file(
             len(result.unchanged),
         )
         batch.save(update_fields=["created", "updated", "unchanged"])
+        detail = {"status": "accepted", "created": batch.created, "updated": batch.updated}
+        audit_record(action=AuditEvent.Action.IMPORT, user=user, target=file_name, detail=detail)
     return batch
 
 
@@ -269,12 +308,49 @@ def _part_label(key: str) -> str:
     return next(s.label for s in LIST_SECTIONS if s.key == key)
 
 
+class DossierChanged(Exception):
+    """Someone else saved the dossier after it was loaded for editing; nothing was saved.
+
+    ``latest`` are the change records of the newest save (newest first), to show what changed.
+    """
+
+    def __init__(self, uscc: str, latest: list[ChangeRecord]) -> None:
+        super().__init__(f"{uscc}: 已被他人修改")
+        self.uscc = uscc
+        self.latest = latest
+
+
+def _check_version(uscc: str, expected: str) -> None:
+    """Lock the enterprise's row, then compare the dossier with the version the editor loaded.
+
+    The lock (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite lets one writer at a time) makes
+    the check and the write one step: a concurrent save waits here until the first commits, then
+    sees its changes and is refused.
+    """
+    Enterprise.objects.select_for_update().filter(uscc=uscc).values_list("pk", flat=True).first()
+    current = dossiers_load(usccs=[uscc]).get(uscc, {"uscc": uscc})
+    if dossier_version(current) != expected:
+        records = list(
+            ChangeRecord.objects.filter(uscc=uscc).select_related("user").order_by("-at", "-id")[:50]
+        )
+        newest = [r for r in records if r.at == records[0].at] if records else []
+        raise DossierChanged(uscc, newest)
+
+
 @transaction.atomic
-def dossier_edit_submit(*, dossier: Mapping[str, Any], user: User, source: str) -> EditResult:
+def dossier_edit_submit(
+    *, dossier: Mapping[str, Any], user: User, source: str, expected_version: str | None = None
+) -> EditResult:
     """Save a validated dossier edited by ``user``; the fields the permission matrix keeps from
     ``user`` (:func:`lingjun.apps.accounts.permissions.restricted_fields`) are not changed but
     become change requests (变更申请) for an officer to approve or reject.
+
+    ``expected_version`` (:func:`lingjun.apps.enterprises.selectors.dossier_version` of the
+    dossier as the editor loaded it) is checked inside the transaction, under a row lock: if
+    someone else saved meanwhile, :class:`DossierChanged` is raised and nothing is saved.
     """
+    if expected_version is not None:
+        _check_version(dossier["uscc"], expected_version)
     restricted = restricted_fields(user)
     if not restricted:
         return EditResult(dossiers_apply(dossiers=[dossier], user=user, source=source))

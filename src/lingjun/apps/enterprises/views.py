@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -20,6 +21,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from lingjun.apps.accounts.permissions import can, request_user, requires
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.enterprises import charts, display
 from lingjun.apps.enterprises.forms import (
@@ -30,7 +33,6 @@ from lingjun.apps.enterprises.forms import (
     SectionFormSet,
     add_blank_form,
     apply_problems,
-    dossier_version,
     section_formset,
     section_initial,
 )
@@ -39,6 +41,7 @@ from lingjun.apps.enterprises.models import ChangeRequest, ImportBatch
 from lingjun.apps.enterprises.selectors import (
     EnterpriseFilters,
     change_requests_visible_to,
+    dossier_version,
     dossiers_export,
     dossiers_load,
     enterprise_list_page,
@@ -47,12 +50,15 @@ from lingjun.apps.enterprises.selectors import (
     enterprises_visible_to,
 )
 from lingjun.apps.enterprises.services import (
+    DossierChanged,
     EditResult,
     ImportRefused,
     change_request_decide,
     dossier_edit_submit,
     enterprises_import_file,
 )
+from lingjun.apps.errors import page_out_of_range
+from lingjun.apps.paging import MAX_PAGE
 from lingjun.apps.web.shell import enterprise_panels_for
 from lingjun.dossier.excel import write_template, write_workbook
 from lingjun.dossier.jsonl import dossier_json
@@ -60,8 +66,6 @@ from lingjun.dossier.schema import ANNUAL, LIST_SECTIONS, SECTIONS_BY_KEY, Secti
 from lingjun.dossier.validate import parse_dossier
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: how many import errors the page lists (the count of all of them is always shown)
-IMPORT_ERRORS_SHOWN = 2000
 #: an upload larger than this is imported by a background job (the page then follows the job)
 IMPORT_IN_REQUEST_BYTES = 2 * 1024 * 1024
 #: an export of more dossiers than this is written by a background job
@@ -75,6 +79,8 @@ EXPORT_IN_REQUEST = 5_000
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     form = EnterpriseFilterForm(request.GET)
     form.is_valid()  # an invalid filter is shown with its error and left out of cleaned_data
+    if "page" in form.errors:
+        return page_out_of_range(request, MAX_PAGE)
     data = form.cleaned_data
     filters = EnterpriseFilters(
         q=data.get("q") or "",
@@ -158,12 +164,19 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 edited[ANNUAL.key] = [row for _i, row in kept]
                 normalised, problems = _validate(edited)
                 if not problems:
-                    result = dossier_edit_submit(dossier=normalised, user=user, source="form")
-                    messages.success(request, _saved_message(result))
-                    return redirect("enterprises:enterprise_detail", pk=pk)
-                elsewhere = apply_problems(
-                    problems, basic=basic, formset=formset, row_forms=[i for i, _r in kept]
-                )
+                    try:
+                        result = dossier_edit_submit(
+                            dossier=normalised, user=user, source="form", expected_version=version
+                        )
+                    except DossierChanged as changed:
+                        elsewhere.append(_changed_message(changed))
+                    else:
+                        messages.success(request, _saved_message(result))
+                        return redirect("enterprises:enterprise_detail", pk=pk)
+                else:
+                    elsewhere = apply_problems(
+                        problems, basic=basic, formset=formset, row_forms=[i for i, _r in kept]
+                    )
     else:
         basic = BasicInfoForm(dossier=current)
         initial = section_initial(
@@ -189,6 +202,21 @@ def _has_errors(basic: BasicInfoForm, formset: SectionFormSet, elsewhere: list[s
     return bool(
         elsewhere or basic.errors or any(f.errors for f in formset.forms) or formset.non_form_errors()
     )
+
+
+def _changed_message(changed: DossierChanged) -> str:
+    """已被他人修改, with what the other save changed (who, when, which fields)."""
+    text = _("该档案在您编辑期间已被他人修改，本次修改未保存。")
+    if changed.latest:
+        last = changed.latest[0]
+        who = (last.user.get_full_name() or last.user.username) if last.user else _("导入")
+        labels = "、".join(dict.fromkeys(r.label for r in changed.latest))
+        text += _("最近一次修改：%(who)s 于 %(at)s 修改了 %(labels)s。") % {
+            "who": who,
+            "at": timezone.localtime(last.at).strftime("%H:%M:%S"),
+            "labels": labels,
+        }
+    return text + _("请刷新页面，在最新内容上重新编辑。")
 
 
 def _saved_message(result: EditResult) -> str:
@@ -229,10 +257,17 @@ def enterprise_section_edit(request: HttpRequest, pk: int, section: str) -> Http
                 edited = {**current, spec.key: [row for _i, row in kept]}
                 normalised, problems = _validate(edited)
                 if not problems:
-                    result = dossier_edit_submit(dossier=normalised, user=user, source="form")
-                    messages.success(request, _saved_message(result))
-                    return redirect("enterprises:enterprise_detail", pk=pk)
-                elsewhere = apply_problems(problems, formset=formset, row_forms=[i for i, _r in kept])
+                    try:
+                        result = dossier_edit_submit(
+                            dossier=normalised, user=user, source="form", expected_version=version
+                        )
+                    except DossierChanged as changed:
+                        elsewhere.append(_changed_message(changed))
+                    else:
+                        messages.success(request, _saved_message(result))
+                        return redirect("enterprises:enterprise_detail", pk=pk)
+                else:
+                    elsewhere = apply_problems(problems, formset=formset, row_forms=[i for i, _r in kept])
     else:
         initial = section_initial(spec, current.get(spec.key) or ())
         formset = formset_class(initial=initial or [{}], prefix="rows")
@@ -277,7 +312,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
                 )
             except ImportRefused as refused:
                 context["refused"] = refused
-                context["errors_shown"] = refused.errors[:IMPORT_ERRORS_SHOWN]
+                context["errors_shown"] = refused.errors[: settings.LINGJUN_IMPORT_MAX_ERRORS]
             except ValueError as exc:  # unsupported format, decided by the service
                 form.add_error("file", str(exc))
             else:
@@ -309,8 +344,10 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespon
     """Every dossier the user may see, as JSON Lines (streamed) or an Excel workbook; more than
     :data:`EXPORT_IN_REQUEST` are written by a background job whose page offers the file."""
     user = request_user(request)
-    if fmt in EXPORT_FORMATS and enterprises_visible_to(user).count() > EXPORT_IN_REQUEST:
-        return redirect("jobs:detail", job_pk=dossiers_export_enqueue(user=user, fmt=fmt).pk)
+    if fmt in EXPORT_FORMATS:
+        audit_record(action=AuditEvent.Action.EXPORT, target=f"企业档案（{fmt}）")
+        if enterprises_visible_to(user).count() > EXPORT_IN_REQUEST:
+            return redirect("jobs:detail", job_pk=dossiers_export_enqueue(user=user, fmt=fmt).pk)
     dossiers = dossiers_export(user=user)
     if fmt == "jsonl":
         response = StreamingHttpResponse(
@@ -340,6 +377,7 @@ def enterprise_export(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(enterprises_visible_to(request_user(request)), pk=pk)
     uscc = display.uscc_of(enterprise)
     dossier = dossiers_load(usccs=[uscc])[uscc]
+    audit_record(action=AuditEvent.Action.EXPORT, target=f"企业档案 {uscc}")
     response = HttpResponse(
         (dossier_json(dossier) + "\n").encode("utf-8"), content_type="application/x-ndjson; charset=utf-8"
     )

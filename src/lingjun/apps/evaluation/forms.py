@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from lingjun.apps.evaluation.models import Outcome
 from lingjun.apps.evaluation.pool import pool_is_sqlite
 from lingjun.apps.evaluation.selectors.policies import policies_in_force, policy_library, policy_options
+from lingjun.apps.paging import MAX_PAGE
 from lingjun.rules import RulesError, default_as_of, parse_sets
 from lingjun.rules.policy import Policy
 
@@ -207,7 +208,7 @@ class ResultFilterForm(forms.Form):
     policy = forms.ChoiceField(label=gettext_lazy("政策"), required=False)
     result = forms.ChoiceField(label=gettext_lazy("结果"), required=False, choices=RESULT_CHOICES)
     town = forms.ChoiceField(label=gettext_lazy("所属镇街"), required=False)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, policies: Sequence[tuple[str, str]], towns: Sequence[str], **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.bulk import load_arrow
 from lingjun.apps.evaluation.models import (
     OUTCOME_CODES,
@@ -183,7 +185,7 @@ def evaluation_run_start(
     if engine == "postgres" and pool_is_sqlite():
         raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
     spec = RunSpec.of(policies, year=year, as_of=as_of, overrides=overrides, inputs=inputs)
-    return EvaluationRun.objects.create(
+    run = EvaluationRun.objects.create(
         policies=spec.policy_ids,
         year=year,
         as_of=as_of,
@@ -195,6 +197,9 @@ def evaluation_run_start(
             p.id for p in spec.policies if not p.verified or not all(c.verified for c in p.criteria)
         ],
     )
+    detail = {"policies": "、".join(run.policies), "year": year, "overrides": dict(overrides or {})}
+    audit_record(action=AuditEvent.Action.RUN, user=user, target=f"评价 #{run.pk}", detail=detail)
+    return run
 
 
 STEP_EVALUATING = gettext_noop("正在读取企业库并按政策计算")

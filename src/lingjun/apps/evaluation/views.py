@@ -29,7 +29,10 @@ from openpyxl import Workbook
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.accounts.permissions import request_user, requires
+from lingjun.apps.audit.models import AuditEvent
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.enterprises.selectors import enterprises_editable_by, enterprises_visible_to
+from lingjun.apps.errors import page_out_of_range
 from lingjun.apps.evaluation.forms import ResultFilterForm, RunForm, SelfEvaluationForm
 from lingjun.apps.evaluation.models import EvaluationRun, Outcome
 from lingjun.apps.evaluation.selectors.explanations import enterprise_explanation, self_evaluation
@@ -60,6 +63,8 @@ from lingjun.apps.evaluation.services import (
     evaluation_run_execute,
     evaluation_run_start,
 )
+from lingjun.apps.paging import MAX_PAGE
+from lingjun.cellsafe import cell_value
 from lingjun.rules import RulesError
 
 logger = logging.getLogger(__name__)
@@ -185,6 +190,8 @@ def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     user = _user(request)
     run = get_object_or_404(runs_visible_to(user), pk=run_pk)
     form, filters, page_number = _filters(request, user, run)
+    if "page" in form.errors:
+        return page_out_of_range(request, MAX_PAGE)
     done = run.status == EvaluationRun.Status.DONE
     page = run_results_page(user=user, run=run, filters=filters, page=page_number) if done else None
     context = {
@@ -256,7 +263,7 @@ def _export_values(run: EvaluationRun, rows: Iterable[ExportRow]) -> Iterator[li
     words = {value: str(label) for value, label in Outcome.choices}
     missing = ("", None)
     for row in rows:
-        values: list[Any] = [row.name, row.uscc, row.town, row.park]
+        values: list[Any] = [cell_value(v) for v in (row.name, row.uscc, row.town, row.park)]
         for policy, with_score in columns:
             result, score = row.results.get(policy, missing)
             values.append(words.get(result, "—"))
@@ -289,6 +296,7 @@ def run_export(
     _form, filters, _page = _filters(request, user, run)
     header = _export_header(run)
     values = _export_values(run, run_results_export(user=user, run=run, filters=filters))
+    audit_record(action=AuditEvent.Action.EXPORT, target=f"评价结果 #{run.pk}（{fmt}）")
     name = _("评价结果_第%(pk)s批_%(year)s年度") % {"pk": run.pk, "year": run.year}
     if run.overrides:
         name += _("_模拟")
@@ -303,7 +311,7 @@ def run_export(
         sheet.append(row)
     about = book.create_sheet(_("评价参数"))
     for label, value in _run_parameters(run):
-        about.append([label, value])
+        about.append([label, cell_value(value)])
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
     book.save(out)
     out.seek(0)

@@ -12,6 +12,22 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+
+from lingjun.apps.errors import MAX_QUERY_STRING, query_too_long
+
+#: scripts only from the platform's own static files (no inline script, no eval); styles may be
+#: inline (a few style attributes; the admin's); nothing from elsewhere, no framing, no plugins
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+#: features no page of the platform uses
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 
 class ChineseFirstLocaleMiddleware:
@@ -27,4 +43,46 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+class QueryLengthMiddleware:
+    """Refuse a query string longer than :data:`lingjun.apps.errors.MAX_QUERY_STRING` with a 400.
+
+    A 100 000-character search in the admin reached the database as a LIKE pattern too complex
+    for SQLite (a 500); no page of the platform needs such a query.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            return query_too_long(request)
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers of the security baseline on every response of the app.
+
+    * ``Content-Security-Policy``: scripts from the platform's static files only (the templates
+      have no inline script nor event-handler attribute; a test keeps it so);
+    * ``Permissions-Policy``: no camera, microphone, geolocation, payment, USB … for any page;
+    * ``Cache-Control: no-store`` (Django's never-cache headers) on every response to a logged-in
+      user — pages and exports hold personal and enterprise data that a shared office computer's
+      browser cache must not keep. Static files (served by WhiteNoise before this) keep theirs.
+
+    HSTS comes from Django's ``SecurityMiddleware`` under ``LINGJUN_TLS=1``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response

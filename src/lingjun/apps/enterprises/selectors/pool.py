@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,7 +16,7 @@ from django.db.models import Q, QuerySet
 from lingjun.apps.accounts.models import DISTRICT_EDIT_ROLES, DISTRICT_WIDE_ROLES, Role, User
 from lingjun.apps.accounts.permissions import Scope, can, scope_of
 from lingjun.apps.enterprises.models import ROW_MODELS, ChangeRequest, CreditEvent, Enterprise, Qualification
-from lingjun.dossier.canonical import canonical_dossier
+from lingjun.dossier.canonical import canonical_dossier, json_safe
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
 
@@ -205,3 +207,9 @@ def change_requests_visible_to(user: User) -> QuerySet[ChangeRequest]:
     if scope_of(user, "enterprise.edit") == Scope.OWN and user.enterprise_id is not None:
         return qs.filter(enterprise_id=user.enterprise_id)
     return qs.none()
+
+
+def dossier_version(dossier: Mapping[str, Any]) -> str:
+    """A fingerprint of a dossier as loaded: a save checks it to notice that someone else saved."""
+    text = json.dumps(json_safe(dict(dossier)), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
