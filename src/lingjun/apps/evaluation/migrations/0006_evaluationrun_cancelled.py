@@ -19,7 +19,7 @@ def interrupt_running(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("evaluation", "0002_evaluationrun_worker_begun_at"),
+        ("evaluation", "0005_evaluationresult_drop_policy_rows"),
     ]
 
     operations = [
