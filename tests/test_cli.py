@@ -401,7 +401,9 @@ def test_check_deploy_names_the_fix_of_each_unsafe_setting(home: Path):
 
 
 def test_check_deploy_passes_a_safe_production_configuration(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINGJUN_") and k != "DATABASE_URL"}
+    # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses)
+    unset = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINGJUN_") and k not in unset}
     env.update(
         LINGJUN_HOME=str(tmp_path),
         COLUMNS="200",

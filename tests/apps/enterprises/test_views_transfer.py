@@ -13,6 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from tests.factories import TODAY, build_dossier
 
+from lingjun.apps.enterprises import views as enterprise_views
 from lingjun.apps.enterprises.models import ChangeRecord, Enterprise, ImportBatch
 from lingjun.apps.enterprises.selectors import dossiers_load
 from lingjun.dossier.canonical import canonical_dossier
@@ -182,7 +183,9 @@ def test_a_name_longer_than_the_schema_allows_is_refused_with_its_place(pool, st
     assert pool_state() == before
 
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_read(pool, staff_client, settings):
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(pool, staff_client, settings, monkeypatch):
+    # (in the request: a job imports larger files through the same service and limits)
+    monkeypatch.setattr(enterprise_views, "IMPORT_IN_REQUEST_BYTES", 100 * 1024 * 1024)
     settings.LINGJUN_IMPORT_MAX_FILE_MB = 1
     before = pool_state()
     big = build_dossier(9)
@@ -195,7 +198,10 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(pool, staff_cli
     assert pool_state() == before
 
 
-def test_a_refused_file_keeps_the_first_errors_and_their_count_with_values_cut(pool, staff_client, settings):
+def test_a_refused_file_keeps_the_first_errors_and_their_count_with_values_cut(
+    pool, staff_client, settings, monkeypatch
+):
+    monkeypatch.setattr(enterprise_views, "IMPORT_IN_REQUEST_BYTES", 100 * 1024 * 1024)  # (in the request)
     settings.LINGJUN_IMPORT_MAX_ERRORS = 3
     lines = []
     for n in range(5):

@@ -27,7 +27,7 @@ def test_start_a_run_watch_it_finish_and_open_an_explanation(
     transactional_db: Any, live_server: Any, make_user, tmp_path: Path, settings
 ) -> None:
     browser_or_skip()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     settings.LINGJUN_HOME = tmp_path
     divisions_seed()
@@ -54,13 +54,13 @@ def test_start_a_run_watch_it_finish_and_open_an_explanation(
             # changing the year re-selects the policies in force then (htmx swaps the form)
             page.fill("#id_year", "2020")
             page.dispatch_event("#id_year", "change")
-            page.wait_for_function("document.querySelector('#id_as_of').value === '2020-12-31'")
+            expect(page.locator("#id_as_of")).to_have_value("2020-12-31")  # no eval: the CSP forbids it
             assert page.locator("input[name=policies][value='tianjin.chuying.2019']").is_checked()
             assert not page.locator("input[name=policies][value='tianjin.dengling.2021']").is_checked()
 
             page.fill("#id_year", "2025")
             page.dispatch_event("#id_year", "change")
-            page.wait_for_function("document.querySelector('#id_as_of').value === '2025-12-31'")
+            expect(page.locator("#id_as_of")).to_have_value("2025-12-31")
             page.fill("#id_as_of", "2025-06-30")
             for policy in ("tianjin.lingjun_peiyu.2021", "tianjin.lingjun.2021"):
                 page.uncheck(f"input[name=policies][value='{policy}']")
@@ -81,9 +81,7 @@ def test_start_a_run_watch_it_finish_and_open_an_explanation(
             page.evaluate("window.__not_reloaded = true")
             page.select_option("#id_policy", "tianjin.chuying.2021")
             page.select_option("#id_result", "pass")
-            page.wait_for_function(
-                f"document.querySelectorAll('#result-table tbody tr').length === {min(passed, 50)}"
-            )
+            expect(page.locator("#result-table tbody tr")).to_have_count(min(passed, 50))
             assert page.evaluate("window.__not_reloaded === true") and "result=pass" in page.url
 
             page.click("#result-table tbody tr:first-child a:has-text('逐条说明')")

@@ -20,7 +20,7 @@ def test_login_search_and_open_an_enterprise(
     transactional_db: Any, live_server: Any, pool, make_user, tmp_path: Path
 ) -> None:
     browser_or_skip()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     user = make_user("district_staff", full_name="浏览器测试员")
     failed: list[str] = []
@@ -43,7 +43,7 @@ def test_login_search_and_open_an_enterprise(
 
             page.evaluate("window.__not_reloaded = true")
             page.fill("#id_q", "公司3")
-            page.wait_for_function("document.querySelectorAll('#enterprise-table tbody tr').length === 1")
+            expect(page.locator("#enterprise-table tbody tr")).to_have_count(1)  # no eval: the CSP forbids it
             assert page.evaluate("window.__not_reloaded === true")  # htmx swapped the table in place
             assert "q=" in page.url  # and pushed the search into the address bar
 
