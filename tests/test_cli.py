@@ -76,6 +76,24 @@ def test_import_and_export_as_a_user_ask_the_permission_matrix(home: Path):
     assert missing.returncode == 2 and "平台中没有用户“nobody”" in missing.stderr
 
 
+def test_errors_written_to_a_file_are_whole(home: Path):
+    """Regression (issue #12): piped, the error table cut every message to a few characters."""
+    bad = home / "bad.jsonl"
+    bad.write_text(
+        json.dumps({"uscc": "91120114MA05XXXXX0", "name": "甲", "registered_on": "2018-01-01"}) + "\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "COLUMNS"}}
+    env["LINGJUN_HOME"] = str(home)
+    proc = subprocess.run(
+        [str(BIN), "import", str(bad)], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert "工作表/文件\t行\t列\t字段\t值\t问题" in lines
+    row = next(line for line in lines if "91120114MA05XXXXX0" in line).split("\t")
+    assert len(row) == 6 and len(row[5]) > 20 and "校验位" in row[5]  # the whole message
+
+
 def test_import_of_a_bad_file_exits_non_zero_and_lists_every_error(home: Path):
     bad = home / "bad.jsonl"
     lines = [
@@ -321,7 +339,8 @@ def test_demo_serves_pages_with_data_and_prints_a_login_per_role(tmp_path: Path)
             "区财政局",
         ):
             assert role in printed
-        password = re.search(r"keji\s*│\s*(\S+)\s*│", printed).group(1)  # type: ignore[union-attr]
+        # the log is a file, not a terminal: the logins are tab-separated lines, never cut
+        password = re.search(r"^keji\t(\S+)\t", printed, re.M).group(1)  # type: ignore[union-attr]
 
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

@@ -93,6 +93,19 @@ def _write_dossiers(dossiers: Any, out: Path) -> int:
     raise typer.Exit(2)
 
 
+def _print_table(out: Console, headers: tuple[str, ...], rows: list[tuple[str, ...]], *, title: str) -> None:
+    """A table on a terminal; tab-separated lines, never cut, when the output is a file or a pipe
+    (``lingjun import bad.jsonl 2> errors.txt`` keeps every message whole)."""
+    if out.is_terminal:
+        table = Table(*headers, title=title, title_style="red" if out.stderr else None)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    lines = [title, "\t".join(headers), *("\t".join(cell.replace("\t", " ") for cell in row) for row in rows)]
+    out.file.write("\n".join(lines) + "\n")
+
+
 USER_OPTION_HELP = "以该平台用户的身份操作（按权限矩阵检查并记录操作人）；不指定则为服务器运维人员"
 NO_SUCH_USER = "平台中没有用户“{username}”（或已停用）。"
 NOT_ALLOWED = "用户“{username}”（{role}）没有“{action}”的权限。"
@@ -133,10 +146,12 @@ def import_(
         with console.status(f"正在校验并导入 {file.name}…"), file.open("rb") as fh:
             batch = enterprises_import_file(source=fh, file_name=file.name, user=acting, today=_today())
     except ImportRefused as refused:
-        table = Table("工作表/文件", "行", "列", "字段", "值", "问题", title=str(refused), title_style="red")
-        for e in refused.errors[:200]:
-            table.add_row(e.sheet, str(e.row or ""), e.column, e.label, str(e.value), e.message)
-        err.print(table)
+        headers = ("工作表/文件", "行", "列", "字段", "值", "问题")
+        rows = [
+            (e.sheet, str(e.row or ""), e.column, e.label, str(e.value), e.message)
+            for e in refused.errors[:200]
+        ]
+        _print_table(err, headers, rows, title=str(refused))
         if len(refused.errors) > 200:
             err.print(f"……另有 {len(refused.errors) - 200} 处错误未显示。")
         raise typer.Exit(1) from None
@@ -389,7 +404,11 @@ def worker(
     _django()
     from django.conf import settings
 
+    from lingjun.apps.evaluation.services import evaluation_leftovers_remove
     from lingjun.apps.jobs.worker import worker_run
+
+    if removed := evaluation_leftovers_remove():
+        console.print(f"已删除中断的评价留下的企业库副本 {removed} 个。")
 
     def started(recovered: list[tuple[int, str]]) -> None:
         words = {"retried": "已重新排队", "failed": "已标记为失败", "cancelled": "已取消"}
@@ -508,10 +527,12 @@ def demo(
     users = {u.role: u for u in User.objects.filter(username__in=[login.username for login in logins])}
     for report in demo_populate_all(today=_today(), users=users):
         console.print(report)
-    table = Table("用户名", "密码", "角色", "可见范围", title=f"演示账号（登录 http://{host}:{port}/ ）")
-    for login in logins:
-        table.add_row(login.username, login.password, login.role_label, login.scope)
-    console.print(table)
+    _print_table(
+        console,
+        ("用户名", "密码", "角色", "可见范围"),
+        [(login.username, login.password, login.role_label, login.scope) for login in logins],
+        title=f"演示账号（登录 http://{host}:{port}/ ）",
+    )
     if not no_serve:
         serve(host=host, port=port, threads=8, worker=True)
 

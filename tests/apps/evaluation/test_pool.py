@@ -105,3 +105,28 @@ def test_reading_the_pool_does_not_break_the_web_apps_own_sqlite_connection(tmp_
         [sys.executable, "-c", CRASH, str(tmp_path)], env=env, capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), (proc.returncode, proc.stderr[-2000:])
+
+
+def test_snapshots_left_by_dead_processes_are_swept_and_live_ones_kept(tmp_path: Path):
+    """Regression (issue #12, leftovers): a killed run left ``tmp/pool-*.sqlite3`` that no restart
+    removed. Snapshots carry their process id; a sweep (each new snapshot, each worker start)
+    deletes those of processes that no longer exist."""
+    import time
+
+    from lingjun.apps.evaluation.pool import pool_snapshots_sweep
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(dead.stdout)
+    left = tmp_path / f"pool-{dead_pid}-abc123.sqlite3"
+    mine = tmp_path / f"pool-{os.getpid()}-def456.sqlite3"
+    old_style = tmp_path / "pool-xyz789.sqlite3"
+    recent_old_style = tmp_path / "pool-uvw000.sqlite3"
+    for path in (left, mine, old_style, recent_old_style):
+        path.write_bytes(b"x")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old_style, (day_ago, day_ago))
+    removed = pool_snapshots_sweep(folder=tmp_path)
+    assert sorted(removed) == sorted([left, old_style])
+    assert mine.exists() and recent_old_style.exists() and not left.exists()

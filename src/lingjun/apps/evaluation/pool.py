@@ -19,6 +19,7 @@ import io
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from importlib.util import find_spec
@@ -91,6 +92,37 @@ def postgres_connection() -> Any:
     )
 
 
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of another user
+        return True
+    return True
+
+
+def pool_snapshots_sweep(*, folder: Path | None = None) -> list[Path]:
+    """Delete the pool snapshots that processes which no longer exist left behind (a worker killed
+    during a run); returns what was deleted. A snapshot is named ``pool-<pid>-….sqlite3`` by the
+    process that made it; one of an older version (no pid in its name) is deleted when it is more
+    than a day old."""
+    folder = folder or Path(settings.LINGJUN_HOME) / "tmp"
+    removed = []
+    for path in folder.glob("pool-*.sqlite3"):
+        owner = path.name.split("-")[1]
+        if owner.isdigit():
+            stale = not _process_alive(int(owner))
+        else:
+            stale = time.time() - path.stat().st_mtime > 24 * 3600
+        if stale:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 @contextmanager
 def sqlite_snapshot() -> Iterator[Path]:
     """The pool's tables copied into a new SQLite file (deleted afterwards), for DuckDB to read.
@@ -105,7 +137,8 @@ def sqlite_snapshot() -> Iterator[Path]:
     """
     folder = Path(settings.LINGJUN_HOME) / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="pool-", suffix=".sqlite3", dir=folder)
+    pool_snapshots_sweep(folder=folder)
+    fd, name = tempfile.mkstemp(prefix=f"pool-{os.getpid()}-", suffix=".sqlite3", dir=folder)
     os.close(fd)
     path = Path(name)
     try:

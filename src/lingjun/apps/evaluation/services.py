@@ -39,6 +39,7 @@ from lingjun.apps.evaluation.pool import (
     duckdb_tables_from_sqlite,
     pool_arrow,
     pool_is_sqlite,
+    pool_snapshots_sweep,
     postgres_connection,
     sqlite_snapshot,
 )
@@ -351,3 +352,9 @@ def evaluation_run(
         user=user,
     )
     return evaluation_run_execute(run=run)
+
+
+def evaluation_leftovers_remove() -> int:
+    """Delete the pool snapshots of runs whose process died (a killed worker leaves its copy of a
+    SQLite pool under ``LINGJUN_HOME/tmp``); called when a worker starts. Returns how many."""
+    return len(pool_snapshots_sweep())
