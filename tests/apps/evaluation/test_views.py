@@ -486,6 +486,10 @@ def test_an_enterprise_user_sees_its_own_explanation_only(run, district, make_us
     page = client.get(reverse("evaluation:run_detail", args=[run.pk]))
     assert [r.enterprise.uscc for r in page.context["page"].rows] == [own]
     assert all(c.total == 1 for c in page.context["row"].counts)
+    # regression (issue #12): it was told "参评企业 N 家（全区）", the district's count
+    assert "家（全区）" not in page.content.decode()
+    bureau = _client(make_user("district_staff")).get(reverse("evaluation:run_detail", args=[run.pk]))
+    assert "家（全区）" in bureau.content.decode()
 
 
 def test_the_enterprise_page_links_its_runs_and_explanations(run, district, staff):

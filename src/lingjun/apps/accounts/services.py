@@ -94,7 +94,7 @@ def demo_users_ensure(*, town: str, enterprise: tuple[int, str] | None) -> list[
         ("admin", Role.DISTRICT_ADMIN, "区科技局管理员", {}, "全区，含后台管理"),
         ("keji", Role.DISTRICT_STAFF, "区科技局工作人员", {}, "全区"),
         ("zhenjie", Role.TOWN_OFFICER, f"{town}工作人员", {"town": town}, town),
-        ("pingjia", Role.EVALUATOR, "第三方评价机构", {}, "全区（只读）"),
+        ("pingjia", Role.EVALUATOR, "第三方评价机构", {}, "全区（查看档案，可发起评价）"),
         ("caizheng", Role.FINANCE, "区财政局", {"department": "区财政局"}, "全区（只读）"),
         (
             "bumen",

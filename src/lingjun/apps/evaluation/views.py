@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from lingjun.apps.accounts.models import User
-from lingjun.apps.accounts.permissions import request_user, requires
+from lingjun.apps.accounts.permissions import Scope, request_user, requires, scope_of
 from lingjun.apps.audit.models import AuditEvent
 from lingjun.apps.audit.services import audit_record
 from lingjun.apps.enterprises.selectors import enterprises_editable_by, enterprises_visible_to
@@ -204,6 +204,8 @@ def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
         "scored": scored_policies(run),
         **_progress(run),
         "can_start": can_start_runs(user),
+        # the whole district's count is shown only to whom it is the jurisdiction
+        "district_wide": scope_of(user, "evaluation.view") == Scope.DISTRICT,
     }
     if _partial(request) and done:
         return render(request, "evaluation/_results.html", context)
