@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,7 +94,9 @@ def _write_dossiers(dossiers: Any, out: Path) -> int:
     raise typer.Exit(2)
 
 
-def _print_table(out: Console, headers: tuple[str, ...], rows: list[tuple[str, ...]], *, title: str) -> None:
+def _print_table(
+    out: Console, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, title: str
+) -> None:
     """A table on a terminal; tab-separated lines, never cut, when the output is a file or a pipe
     (``lingjun import bad.jsonl 2> errors.txt`` keeps every message whole)."""
     if out.is_terminal:
