@@ -372,7 +372,9 @@ def test_a_scalar_input_decides_an_equality_only_when_given(inputs: Any, expecte
 
 def _hostile_records() -> list[dict[str, Any]]:
     """Real records with text a spreadsheet would run planted where text is written."""
-    records = evaluate_dossiers([firm("A", "15")], policies=[CHUYING], year=YEAR, as_of=AS_OF).to_records()
+    records = evaluate_dossiers(
+        [firm("A", "15")], spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF)
+    ).to_records()
     for rec in records:
         rec["policy_label"] = '=HYPERLINK("http://example.com","点击")'
         rec["missing"] = ["@SUM(1)", "-1+2"]
@@ -417,10 +419,7 @@ def test_an_override_beyond_what_engines_hold_is_a_bad_value(value: str) -> None
     with pytest.raises(RulesError) as info:
         evaluate_dossiers(
             [firm("A", "15")],
-            policies=[CHUYING],
-            year=YEAR,
-            as_of=AS_OF,
-            overrides={f"{CHUYING}.revenue_min": value},
+            spec=RunSpec.of([CHUYING], year=YEAR, as_of=AS_OF, overrides={f"{CHUYING}.revenue_min": value}),
         )
     assert info.value.code == "bad_override"
     assert len(str(info.value)) < 400  # a 5 000-digit value is not echoed whole
