@@ -94,7 +94,11 @@ IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.Immed
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_immediately(settings: Any) -> None:
+def _tasks_run_immediately(request: pytest.FixtureRequest) -> None:
     """Background jobs run inside the request that starts them (django-tasks' immediate backend);
-    the tests about workers (tests/apps/jobs/) start real worker processes instead."""
-    settings.TASKS = IMMEDIATE_TASKS
+    the tests about workers (tests/apps/jobs/) start real worker processes instead. Without
+    pytest-django (``pytest -p no:django tests/rules``: the rules library needs no Django) there
+    is nothing to set."""
+    if not request.config.pluginmanager.has_plugin("django"):
+        return
+    request.getfixturevalue("settings").TASKS = IMMEDIATE_TASKS
