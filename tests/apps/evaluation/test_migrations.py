@@ -15,7 +15,7 @@ from lingjun.apps.evaluation.models import EvaluationResult, EvaluationRun
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("evaluation", "0002_evaluationrun_worker_begun_at")]
-AFTER = [("evaluation", "0005_evaluationresult_drop_policy_rows")]
+AFTER = [("evaluation", "0006_evaluationrun_cancelled")]  # the latest: the schema the other tests expect
 CHUYING, TECH = "tianjin.chuying.2021", "national.tech_sme.2017"
 
 
