@@ -205,6 +205,10 @@ if LINGJUN_TLS:
 # HSTS preload lists are for public sites; an intranet host name cannot be on them
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+#: how many runs one user may have waiting or being evaluated at once (a whole-pool run holds
+#: a worker for seconds to minutes; ten queued in two seconds would hold everybody else's)
+LINGJUN_MAX_OPEN_RUNS = int(os.environ.get("LINGJUN_MAX_OPEN_RUNS", "3"))
+
 #: engine for batch evaluation: duckdb (default), postgres or spark
 LINGJUN_ENGINE = os.environ.get("LINGJUN_ENGINE", "duckdb")
 

@@ -285,3 +285,19 @@ def test_a_superseded_attempt_that_fails_leaves_the_run_to_the_retry(
     evaluation_run_enqueue(run=run)
     run.refresh_from_db()
     assert (run.status, run.error) == (EvaluationRun.Status.RUNNING, "")
+
+
+def test_one_user_may_not_queue_runs_without_end(db, make_user, settings):
+    """Regression (issue #12): an evaluator queued ten whole-pool runs in two seconds."""
+    settings.LINGJUN_MAX_OPEN_RUNS = 2
+    evaluator, other = make_user("evaluator"), make_user("district_staff")
+    params = {"policies": ["tianjin.chuying.2021"], "year": 2025, "as_of": date(2025, 6, 30)}
+    first = evaluation_run_start(**params, user=evaluator)
+    evaluation_run_start(**params, user=evaluator)
+    with pytest.raises(ValueError, match="您已有 2 个评价批次在排队或计算中"):
+        evaluation_run_start(**params, user=evaluator)
+    evaluation_run_start(**params, user=other)  # the limit is per user
+    first.status = EvaluationRun.Status.DONE
+    first.save()
+    evaluation_run_start(**params, user=evaluator)  # a finished run frees its place
+    assert EvaluationRun.objects.filter(user=evaluator).count() == 3

@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -66,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 ENGINES = ("duckdb", "postgres", "spark")
 UNKNOWN_ENGINE = "未知的计算引擎“{engine}”：可选 duckdb、postgres、spark。"
+TOO_MANY_OPEN_RUNS = "您已有 {n} 个评价批次在排队或计算中：请待其完成（或取消）后再发起新的评价。"
 POSTGRES_ENGINE_NEEDS_POSTGRES_POOL = "PostgreSQL 引擎需要企业库本身在 PostgreSQL 中（设置 DATABASE_URL）。"
 #: runs left 评价中 by a version that evaluated them inside the web server (migration 0003)
 INTERRUPTED = (
@@ -186,6 +188,11 @@ def evaluation_run_start(
     if engine == "postgres" and pool_is_sqlite():
         raise ValueError(POSTGRES_ENGINE_NEEDS_POSTGRES_POOL)
     spec = RunSpec.of(policies, year=year, as_of=as_of, overrides=overrides, inputs=inputs)
+    limit = settings.LINGJUN_MAX_OPEN_RUNS
+    if user is not None and (
+        EvaluationRun.objects.filter(user=user, status=EvaluationRun.Status.RUNNING).count() >= limit
+    ):
+        raise ValueError(TOO_MANY_OPEN_RUNS.format(n=limit))
     run = EvaluationRun.objects.create(
         policies=spec.policy_ids,
         year=year,
