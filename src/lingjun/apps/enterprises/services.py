@@ -391,8 +391,9 @@ def change_request_decide(
 ) -> ChangeRequest:
     """Approve (apply the requested value, recorded as the officer's change) or reject a pending
     change request. The request row is locked, so two officers deciding at once decide once."""
+    # lock the request row only (PostgreSQL refuses FOR UPDATE on the nullable side of the join)
     request = (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("enterprise", "decided_by")
         .get(pk=request_id)
     )
