@@ -3,6 +3,8 @@
 #   chromium       — browser tests (Playwright drives /usr/bin/chromium; no browser download)
 #   fonts-noto-cjk — Chinese glyphs in PDF documents and screenshots
 #   Java 17        — Spark (pyspark, local mode)
+#   poppler-utils  — tests only: pdftotext / pdftoppm check the PDF documents
+#   libpango-1.0-0, libpangoft2-1.0-0 — WeasyPrint's text layout (PDF documents)
 #   gettext        — makemessages / compilemessages (xgettext, msgmerge, msgfmt) for the English catalog
 #   libreoffice-calc-nogui — tests only: the Excel files must open in ordinary office software, and a
 #                    workbook saved there must import (headless LibreOffice Calc, without recommends)
@@ -13,6 +15,8 @@ missing=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 lean=()  # installed without their recommended packages (LibreOffice's would add a desktop)
 command -v soffice >/dev/null 2>&1 || lean+=(libreoffice-calc-nogui)
 [ ${#missing[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ] && exit 0

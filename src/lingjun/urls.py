@@ -10,4 +10,11 @@ urlpatterns = [
     path("", include("lingjun.apps.evaluation.urls")),
     path("", include("lingjun.apps.jobs.urls")),
     path("", include("lingjun.apps.audit.urls")),
+    path("", include("lingjun.apps.notifications.urls")),
+    path("", include("lingjun.apps.membership.urls")),
+    path("", include("lingjun.apps.publishing.urls")),
+    path("", include("lingjun.apps.recognition.urls")),
+    path("", include("lingjun.apps.funds.urls")),
+    path("", include("lingjun.apps.cultivation.urls")),
+    path("", include("lingjun.apps.plan.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The tables of cultivation (培育服务)."""

@@ -1,0 +1,1 @@
+"""The pages of cultivation (培育服务)."""

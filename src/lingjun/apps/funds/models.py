@@ -1,0 +1,1 @@
+"""The tables of funds (资金扶持)."""

@@ -1,0 +1,1 @@
+"""The pages of funds (资金扶持)."""

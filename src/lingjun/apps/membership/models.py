@@ -1,0 +1,1 @@
+"""The tables of membership (入库企业管理)."""

@@ -1,0 +1,1 @@
+"""The pages of membership (入库企业管理)."""

@@ -1,0 +1,1 @@
+"""The tables of notifications (消息通知)."""

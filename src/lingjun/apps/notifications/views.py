@@ -1,0 +1,1 @@
+"""The pages of notifications (消息通知)."""

@@ -1,0 +1,1 @@
+"""The tables of plan (工作推进)."""

@@ -1,0 +1,1 @@
+"""The pages of plan (工作推进)."""

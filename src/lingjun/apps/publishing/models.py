@@ -1,0 +1,1 @@
+"""The tables of publishing (公示公告)."""

@@ -1,0 +1,1 @@
+"""The pages of publishing (公示公告)."""

@@ -1,0 +1,1 @@
+"""The tables of recognition (评价认定)."""

@@ -1,0 +1,1 @@
+"""The pages of recognition (评价认定)."""

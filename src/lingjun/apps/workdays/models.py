@@ -1,0 +1,1 @@
+"""The tables of workdays (工作日历)."""
