@@ -535,6 +535,8 @@ def load_library(path: str | Path | None = None) -> Library:
     root = Path(path) if path is not None else default_path()
     lib = Library(root=root)
     for file in sorted(root.rglob("*.yaml")):
+        if file.name.endswith(".measures.yaml"):  # support measures: lingjun.rules.measures
+            continue
         text = file.read_text(encoding="utf-8")
         name = str(file.relative_to(root.parent)) if path is None else str(file)
         policy = load_policy_text(text, name)
