@@ -1,0 +1,557 @@
+"""Support funds (资金扶持): budgets, claims, approvals, the ledger and 免申即享 proposals.
+
+Invariants, each held here and tested:
+
+* an approval that would exceed the remaining budget is refused (:data:`BUDGET_EXCEEDED`): the
+  budget row is locked (``SELECT … FOR UPDATE``) for the whole approval, so two concurrent
+  approvals queue on it; a CHECK constraint on the budget refuses overspending even so;
+* a once-only reward is never approved twice for one enterprise: the claim's ``once_key`` is
+  UNIQUE in the database (:data:`ONCE_ONLY`);
+* amounts are ``Decimal`` end to end (the engine computes them in integer fen);
+* a disbursed claim is never edited, only reversed by a new ledger entry (:data:`DISBURSED_FROZEN`);
+* a provisional amount cannot be approved until an officer confirmed it for the fiscal year
+  (:data:`AMOUNT_NOT_CONFIRMED`); a claim the engine does not find eligible cannot be approved
+  (:data:`NOT_ELIGIBLE`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lingjun.apps.audit.services import audit_record
+from lingjun.apps.bulk import load_arrow
+from lingjun.apps.enterprises.models import Enterprise
+from lingjun.apps.funds.models import (
+    AmountConfirmation,
+    Budget,
+    BudgetAdjustment,
+    Claim,
+    LedgerEntry,
+    Source,
+)
+from lingjun.rules.measures import Measure, MeasureSet, default_measures
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+
+BUDGET_EXCEEDED = (
+    "预算不足，不能批准：{measure}（{year}年度{source}）剩余预算 {remaining} 元，本笔 {amount} 元。"
+)
+NO_BUDGET = "{measure}（{year}年度{source}）尚未安排预算，不能批准。"
+ONCE_ONLY = "该企业已获得过“{measure}”（{once}），不能重复批准。"
+NOT_ELIGIBLE = "规则引擎核验该企业不符合“{measure}”的条件（或材料不全），不能批准。"
+AMOUNT_NOT_CONFIRMED = "“{measure}”的金额为暂定参数，须先由科技局确认{year}年度的金额，才能批准支付。"
+AMOUNT_UNKNOWN = "该申请尚未核定金额，不能批准。"
+BAD_STATE = "该申请当前状态为“{state}”，不能{action}。"
+DISBURSED_FROZEN = "已拨付的申请不能修改，只能登记追回（冲销）。"
+REASON_REQUIRED = "请填写原因。"
+VOUCHER_REQUIRED = "请填写拨付凭证号和日期。"
+UNKNOWN_MEASURE = "扶持措施“{measure}”不存在。"
+BAD_AMOUNT = "金额应为不小于 0 的数值（元，最多两位小数）。"
+BUDGET_BELOW_SPENT = "调整后预算 {amount} 元低于已批准和已拨付的合计 {spent} 元，不能调整。"
+ALREADY_CLAIMED = "该企业本年度已有“{measure}”的申请（{state}）。"
+NOT_OWN = "只能处理本企业的申请。"
+
+
+class FundsError(Exception):
+    """A refused funds operation: ``code`` for tests, ``message`` (中文) for people."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def _err(code: str, template: str, **params: Any) -> FundsError:
+    return FundsError(template.format(**params), code=code)
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def measures() -> MeasureSet:
+    """The district programme's measures (policy data, :mod:`lingjun.rules.measures`)."""
+    return default_measures()
+
+
+def measure_of(measure_id: str) -> Measure:
+    try:
+        return measures().get(measure_id)
+    except KeyError:
+        raise _err("unknown_measure", UNKNOWN_MEASURE, measure=measure_id) from None
+
+
+def once_key(*, measure: Measure, enterprise_id: int, fiscal_year: int) -> str:
+    """The database key that makes a payment unique: per firm, or per firm and year."""
+    if measure.once in ("per_firm", "first_time"):
+        return f"{measure.id}:{enterprise_id}"
+    return f"{measure.id}:{enterprise_id}:{fiscal_year}"
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        d = Decimal(str(value))
+    except ArithmeticError:
+        raise _err("bad_amount", BAD_AMOUNT) from None
+    if not d.is_finite() or d < 0 or d != d.quantize(CENT) or d >= Decimal(10) ** 14:
+        raise _err("bad_amount", BAD_AMOUNT)
+    return d.quantize(CENT)
+
+
+def _source_label(source: str) -> str:
+    return str(Source(source).label)
+
+
+# --------------------------------------------------------------------------- budgets
+
+
+@transaction.atomic
+def budget_set(
+    *, fiscal_year: int, source: str, measure: str, amount: Decimal, reason: str, user: Any = None
+) -> Budget:
+    """Create a budget (the first allocation is its first adjustment) or adjust it to ``amount``."""
+    measure_of(measure)
+    budget, _ = Budget.objects.get_or_create(fiscal_year=fiscal_year, source=source, measure=measure)
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    return budget_adjust(budget_id=budget.pk, delta=_money(amount) - budget.amount, reason=reason, user=user)
+
+
+@transaction.atomic
+def budget_adjust(*, budget_id: int, delta: Decimal, reason: str, user: Any = None) -> Budget:
+    """Add ``delta`` (negative: a cut) to a budget, recorded; never below what it holds."""
+    if not reason.strip():
+        raise _err("reason_required", REASON_REQUIRED)
+    delta = Decimal(str(delta)).quantize(CENT)
+    budget = Budget.objects.select_for_update().get(pk=budget_id)
+    new = budget.amount + delta
+    spent = budget.committed + budget.disbursed
+    if new < spent:
+        raise _err("budget_below_spent", BUDGET_BELOW_SPENT, amount=new, spent=spent)
+    budget.amount = new
+    budget.save(update_fields=["amount"])
+    BudgetAdjustment.objects.create(budget=budget, delta=delta, reason=reason.strip()[:500], user=user)
+    return budget
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+def amount_needs_confirmation(measure: Measure) -> bool:
+    return not measure.verified
+
+
+@transaction.atomic
+def amount_confirm(
+    *, measure: str, fiscal_year: int, user: Any, note: str = "", values: Mapping[str, Any] | None = None
+) -> AmountConfirmation:
+    """An officer confirms a measure's provisional amount for a fiscal year (who and when)."""
+    m = measure_of(measure)
+    recorded = {
+        name: str(p.at(date(fiscal_year, 12, 31)))
+        for name, p in measures().parameters.items()
+        if not p.verified
+    }
+    recorded = {k: v for k, v in recorded.items() if k in _params_of(m)}
+    recorded.update({k: str(v) for k, v in (values or {}).items()})
+    confirmation, _ = AmountConfirmation.objects.update_or_create(
+        measure=m.id, fiscal_year=fiscal_year, defaults={"user": user, "note": note[:500], "values": recorded}
+    )
+    audit_record(action="funds", user=user, target=f"金额确认 {m.label} {fiscal_year}", detail=recorded)
+    return confirmation
+
+
+def _params_of(m: Measure) -> set[str]:
+    from lingjun.rules import expr as E
+
+    nodes = [m.policy.metrics[0].expr, *(c.test for c in m.policy.criteria)]
+    names = {p for n in nodes for p in E.params_used(n)}
+    return names | {p for p in (m.cap, m.matching_percent) if p}
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def _enterprise_tier(enterprise: Enterprise) -> str:
+    return ""
+
+
+@transaction.atomic
+def claim_apply(
+    *,
+    enterprise_id: int,
+    measure: str,
+    fiscal_year: int,
+    user: Any = None,
+    amount: Decimal | None = None,
+    inputs: Mapping[str, Any] | None = None,
+) -> Claim:
+    """An enterprise applies for a measure (企业申请)."""
+    m = measure_of(measure)
+    enterprise = Enterprise.objects.get(pk=enterprise_id)
+    open_states = [Claim.State.APPLIED, Claim.State.REVIEWED, Claim.State.APPROVED, Claim.State.DISBURSED]
+    existing = Claim.objects.filter(
+        enterprise_id=enterprise_id, measure=m.id, fiscal_year=fiscal_year, state__in=open_states
+    ).first()
+    if existing is not None:
+        raise _err("already_claimed", ALREADY_CLAIMED, measure=m.label, state=existing.get_state_display())
+    # an open proposal of the same measure becomes the application
+    claim = Claim.objects.filter(
+        enterprise_id=enterprise_id, measure=m.id, fiscal_year=fiscal_year, state=Claim.State.PROPOSED
+    ).first()
+    if claim is None:
+        claim = Claim(
+            enterprise=enterprise,
+            measure=m.id,
+            fiscal_year=fiscal_year,
+            source=m.source,
+            origin=Claim.Origin.APPLICATION,
+            town=getattr(enterprise, "town", "") or "",
+        )
+    claim.state = Claim.State.APPLIED
+    if amount is not None:
+        claim.amount = _money(amount)
+    if inputs:
+        claim.inputs = {**claim.inputs, **{k: str(v) for k, v in inputs.items()}}
+    claim.save()
+    return claim
+
+
+def _locked(claim_id: int) -> Claim:
+    return Claim.objects.select_for_update().get(pk=claim_id)
+
+
+def _require(claim: Claim, states: tuple[str, ...], action: str) -> None:
+    if claim.state not in states:
+        raise _err("bad_state", BAD_STATE, state=claim.get_state_display(), action=action)
+
+
+@transaction.atomic
+def claim_confirm(
+    *, claim_id: int, user: Any, inputs: Mapping[str, Any] | None = None, enterprise_id: int | None = None
+) -> Claim:
+    """The enterprise confirms a 免申即享 proposal: it becomes an application."""
+    claim = _locked(claim_id)
+    if enterprise_id is not None and claim.enterprise_id != enterprise_id:
+        raise _err("not_own", NOT_OWN)
+    _require(claim, (Claim.State.PROPOSED,), "确认")
+    claim.state = Claim.State.APPLIED
+    if inputs:
+        claim.inputs = {**claim.inputs, **{k: str(v) for k, v in inputs.items()}}
+    claim.save(update_fields=["state", "inputs", "updated_at"])
+    return claim
+
+
+@transaction.atomic
+def claim_set_amount(*, claim_id: int, amount: Decimal, user: Any = None) -> Claim:
+    """Set the amount of a claim still under review; an approved or disbursed one is frozen."""
+    claim = _locked(claim_id)
+    if claim.state == Claim.State.DISBURSED:
+        raise _err("disbursed_frozen", DISBURSED_FROZEN)
+    _require(claim, (Claim.State.PROPOSED, Claim.State.APPLIED, Claim.State.REVIEWED), "修改金额")
+    claim.amount = _money(amount)
+    claim.save(update_fields=["amount", "updated_at"])
+    return claim
+
+
+def claim_check(*, claim: Claim, as_of: date | None = None) -> Claim:
+    """Ask the rules engine whether the claim's enterprise is eligible for its measure (with the
+    facts the claim supplied), and the amount it computes; stores the verdict on the claim."""
+    from lingjun.apps.enterprises.selectors import dossiers_load
+    from lingjun.rules.measures import evaluate_measures
+
+    m = measure_of(claim.measure)
+    uscc = claim.enterprise.uscc
+    dossier = dossiers_load(usccs=[uscc])[uscc]
+    day = as_of or min(timezone.localdate(), date(claim.fiscal_year, 12, 31))
+    inputs_table = None
+    if claim.inputs:
+        cols: dict[str, Any] = {"uscc": [uscc]}
+        for name, spec in m.policy.inputs.items():
+            if name in claim.inputs:
+                raw = claim.inputs[name]
+                if spec.kind == "bool":
+                    cols[name] = pa.array([str(raw).lower() in ("true", "1", "是")], pa.bool_())
+                else:
+                    cols[name] = pa.array([Decimal(str(raw))], pa.decimal128(18, 4))
+        if len(cols) > 1:
+            inputs_table = pa.table(cols)
+    me = evaluate_measures(
+        dossiers=[dossier],
+        measures=measures(),
+        year=claim.fiscal_year,
+        as_of=day,
+        inputs_table=inputs_table,
+        only=[m.id],
+    )
+    detail = next(d for d in me.explain(uscc) if d["measure"] == m.id)
+    claim.eligible = detail["eligible"]
+    claim.explanation = detail["explanation"]
+    claim.checked_at = timezone.now()
+    fields = ["eligible", "explanation", "checked_at", "updated_at"]
+    if (
+        claim.state in (Claim.State.PROPOSED, Claim.State.APPLIED, Claim.State.REVIEWED)
+        and detail["amount"] is not None
+    ):
+        claim.amount = Decimal(detail["amount"]).quantize(CENT)
+        fields.append("amount")
+    claim.save(update_fields=fields)
+    return claim
+
+
+@transaction.atomic
+def claim_review(*, claim_id: int, user: Any, passed: bool, reason: str = "", check: bool = True) -> Claim:
+    """The district bureau reviews an application: passed (→ 已审核, after the engine's check) or
+    rejected with a reason."""
+    claim = _locked(claim_id)
+    _require(claim, (Claim.State.APPLIED,), "审核")
+    if not passed:
+        if not reason.strip():
+            raise _err("reason_required", REASON_REQUIRED)
+        claim.state, claim.reason = Claim.State.REJECTED, reason.strip()[:500]
+        claim.save(update_fields=["state", "reason", "updated_at"])
+        return claim
+    if check:
+        claim = claim_check(claim=claim)
+    claim.state = Claim.State.REVIEWED
+    claim.save(update_fields=["state", "updated_at"])
+    return claim
+
+
+@transaction.atomic
+def claim_approve(*, claim_id: int, user: Any) -> Claim:
+    """The finance bureau approves a reviewed claim: the amount is committed against the budget.
+
+    Locks the claim, then the budget row, for the whole decision: a concurrent approval against
+    the same budget waits for this one's commit and then sees the reduced remainder."""
+    claim = _locked(claim_id)
+    _require(claim, (Claim.State.REVIEWED,), "批准")
+    m = measure_of(claim.measure)
+    if claim.eligible is not True:
+        raise _err("not_eligible", NOT_ELIGIBLE, measure=m.label)
+    if claim.amount is None:
+        raise _err("amount_unknown", AMOUNT_UNKNOWN)
+    if (
+        amount_needs_confirmation(m)
+        and not AmountConfirmation.objects.filter(measure=m.id, fiscal_year=claim.fiscal_year).exists()
+    ):
+        raise _err("amount_not_confirmed", AMOUNT_NOT_CONFIRMED, measure=m.label, year=claim.fiscal_year)
+    budget = (
+        Budget.objects.select_for_update()
+        .filter(fiscal_year=claim.fiscal_year, source=claim.source, measure=claim.measure)
+        .first()
+    )
+    source = _source_label(claim.source)
+    if budget is None:
+        raise _err("no_budget", NO_BUDGET, measure=m.label, year=claim.fiscal_year, source=source)
+    amount = Decimal(claim.amount)
+    if amount > budget.remaining:
+        raise _err(
+            "budget_exceeded",
+            BUDGET_EXCEEDED,
+            measure=m.label,
+            year=claim.fiscal_year,
+            source=source,
+            remaining=budget.remaining,
+            amount=amount,
+        )
+    claim.once_key = once_key(measure=m, enterprise_id=claim.enterprise_id, fiscal_year=claim.fiscal_year)
+    claim.state = Claim.State.APPROVED
+    try:
+        with transaction.atomic():
+            claim.save(update_fields=["once_key", "state", "updated_at"])
+    except IntegrityError:
+        raise _err("once_only", ONCE_ONLY, measure=m.label, once=m.once and _once_label(m)) from None
+    budget.committed += amount
+    budget.save(update_fields=["committed"])
+    LedgerEntry.objects.create(
+        budget=budget, claim=claim, kind=LedgerEntry.Kind.COMMIT, amount=amount, user=user
+    )
+    audit_record(
+        action="funds", user=user, target=f"批准 {m.label} #{claim.pk}", detail={"amount": str(amount)}
+    )
+    return claim
+
+
+def _once_label(m: Measure) -> str:
+    from lingjun.rules.measures import ONCE
+
+    return ONCE[m.once]
+
+
+def _budget_of(claim: Claim) -> Budget:
+    return Budget.objects.select_for_update().get(
+        fiscal_year=claim.fiscal_year, source=claim.source, measure=claim.measure
+    )
+
+
+@transaction.atomic
+def claim_disburse(*, claim_id: int, user: Any, voucher_number: str, voucher_date: date) -> Claim:
+    """The finance bureau pays an approved claim (voucher number and date)."""
+    if not voucher_number.strip() or voucher_date is None:
+        raise _err("voucher_required", VOUCHER_REQUIRED)
+    claim = _locked(claim_id)
+    _require(claim, (Claim.State.APPROVED,), "拨付")
+    budget = _budget_of(claim)
+    amount = Decimal(claim.amount or 0)
+    budget.committed -= amount
+    budget.disbursed += amount
+    budget.save(update_fields=["committed", "disbursed"])
+    claim.state = Claim.State.DISBURSED
+    claim.voucher_number, claim.voucher_date = voucher_number.strip()[:64], voucher_date
+    claim.save(update_fields=["state", "voucher_number", "voucher_date", "updated_at"])
+    LedgerEntry.objects.create(
+        budget=budget,
+        claim=claim,
+        kind=LedgerEntry.Kind.DISBURSE,
+        amount=amount,
+        voucher_number=claim.voucher_number,
+        voucher_date=voucher_date,
+        user=user,
+    )
+    audit_record(
+        action="funds",
+        user=user,
+        target=f"拨付 #{claim.pk}",
+        detail={"amount": str(amount), "voucher": voucher_number},
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_reverse(*, claim_id: int, user: Any, reason: str) -> Claim:
+    """Undo an approved claim (release the commitment) or claw back a disbursed one (a new
+    reversing entry; the disbursement entry stays). The reason is required (e.g. 严重失信)."""
+    if not reason.strip():
+        raise _err("reason_required", REASON_REQUIRED)
+    claim = _locked(claim_id)
+    _require(claim, (Claim.State.APPROVED, Claim.State.DISBURSED), "撤销或追回")
+    budget = _budget_of(claim)
+    amount = Decimal(claim.amount or 0)
+    if claim.state == Claim.State.APPROVED:
+        budget.committed -= amount
+        kind = LedgerEntry.Kind.RELEASE
+    else:
+        budget.disbursed -= amount
+        kind = LedgerEntry.Kind.REVERSE
+    budget.save(update_fields=["committed", "disbursed"])
+    claim.state, claim.reason, claim.once_key = Claim.State.REVERSED, reason.strip()[:500], None
+    claim.save(update_fields=["state", "reason", "once_key", "updated_at"])
+    LedgerEntry.objects.create(
+        budget=budget, claim=claim, kind=kind, amount=amount, reason=claim.reason, user=user
+    )
+    audit_record(action="funds", user=user, target=f"撤销/追回 #{claim.pk}", detail={"reason": claim.reason})
+    return claim
+
+
+# --------------------------------------------------------------------------- proposals (免申即享)
+
+
+def _pool_measures(*, fiscal_year: int, as_of: date) -> Any:
+    """The engine's measures result for the whole pool (adapter over the evaluation app)."""
+    from lingjun.apps.evaluation.services import evaluation_of_pool
+    from lingjun.rules.measures import combine, measure_policies
+    from lingjun.rules.spec import RunSpec
+
+    ms = measures()
+    spec = RunSpec.of(measure_policies(ms, fiscal_year, as_of), year=fiscal_year, as_of=as_of)
+    return combine(evaluation_of_pool(spec=spec), ms, year=fiscal_year, as_of=as_of)
+
+
+@transaction.atomic
+def proposals_refresh(*, fiscal_year: int, as_of: date) -> dict[str, int]:
+    """免申即享: propose every measure to every enterprise the engine finds eligible, set-based.
+
+    Open proposals the engine no longer finds eligible lapse; new eligible pairs without a claim
+    of the year (or, for once-only measures, without a paid or approved one ever) become proposals;
+    amounts of open proposals follow the engine. Returns counts."""
+    me = _pool_measures(fiscal_year=fiscal_year, as_of=as_of)
+    eligible = me.eligible().select(["uscc", "measure", "amount_fen"])
+    ms = measures()
+    # the enterprise ids and towns, as Arrow (one query)
+    ents = list(Enterprise.objects.values_list("uscc", "id", "town"))
+    ent_table = pa.table(
+        {
+            "uscc": pa.array([e[0] for e in ents], pa.string()),
+            "enterprise_id": pa.array([e[1] for e in ents], pa.int64()),
+            "town": pa.array([e[2] or "" for e in ents], pa.string()),
+        }
+    )
+    wanted = eligible.join(ent_table, "uscc", join_type="inner")
+    # existing claims that block a proposal: any open claim of the year, or a once-only one held
+    rows = Claim.objects.filter(fiscal_year=fiscal_year).exclude(
+        state__in=[Claim.State.LAPSED, Claim.State.REJECTED, Claim.State.REVERSED]
+    )
+    existing = list(rows.values_list("pk", "enterprise_id", "measure", "state", "amount"))
+    held = {k for k in Claim.objects.filter(once_key__isnull=False).values_list("once_key", flat=True) if k}
+    proposed = {(e, m): (pk, amt) for pk, e, m, s, amt in existing if s == Claim.State.PROPOSED}
+    blocked = {(e, m) for _, e, m, s, _ in existing if s != Claim.State.PROPOSED}
+    eid_text = pc.cast(wanted["enterprise_id"], pa.string())
+    keys = pc.binary_join_element_wise(eid_text, wanted["measure"], "|")
+    per_year = pa.array([m.id for m in ms.measures if m.once == "per_year"], pa.string())
+    firm_key = pc.binary_join_element_wise(wanted["measure"], eid_text, ":")
+    once_keys = pc.if_else(
+        pc.is_in(wanted["measure"], per_year),
+        pc.binary_join_element_wise(firm_key, pa.scalar(str(fiscal_year)), ":"),
+        firm_key,
+    )
+    taken = pa.array([f"{e}|{m}" for e, m in (*proposed, *blocked)], pa.string())
+    new_mask = pc.and_(
+        pc.invert(pc.is_in(keys, taken)),
+        pc.invert(pc.is_in(once_keys, pa.array(sorted(held), pa.string()))),
+    )
+    new = wanted.filter(new_mask)
+    wanted_keys = set(keys.to_pylist())
+    lapse = [pk for (e, m), (pk, _) in proposed.items() if f"{e}|{m}" not in wanted_keys]
+    Claim.objects.filter(pk__in=lapse).update(state=Claim.State.LAPSED, updated_at=timezone.now())
+    # amounts of the proposals that stay
+    fen = dict(zip(keys.to_pylist(), wanted["amount_fen"].to_pylist(), strict=True))
+    changed = []
+    for (e, m), (pk, amt) in proposed.items():
+        k = f"{e}|{m}"
+        if k in fen:
+            new_amt = None if fen[k] is None else Decimal(fen[k]) / 100
+            if new_amt != (None if amt is None else Decimal(amt)):
+                changed.append(Claim(pk=pk, amount=new_amt))
+    Claim.objects.bulk_update(changed, ["amount"], batch_size=1000)
+    now = timezone.now()
+    n = new.num_rows
+    ids = pa.array([m.id for m in ms.measures], pa.string())
+    sources = pa.array([m.source for m in ms.measures], pa.string())
+    source = pc.take(sources, pc.index_in(new["measure"], ids))
+    amount = pc.divide(
+        pc.cast(new["amount_fen"], pa.decimal128(18, 0)), pa.scalar(Decimal(100), pa.decimal128(3, 0))
+    )
+    table = pa.table(
+        {
+            "enterprise_id": new["enterprise_id"],
+            "measure": new["measure"],
+            "fiscal_year": pa.array([fiscal_year] * n, pa.int64()),
+            "source": source,
+            "amount": pc.cast(amount, pa.decimal128(16, 2)),
+            "state": pa.array([Claim.State.PROPOSED.value] * n, pa.string()),
+            "origin": pa.array([Claim.Origin.PROPOSAL.value] * n, pa.string()),
+            "eligible": pa.array([True] * n, pa.bool_()),
+            "checked_at": pa.array([now.isoformat()] * n, pa.string()),
+            "explanation": pa.array(["规则引擎核验符合条件（免申即享）"] * n, pa.string()),
+            "inputs": pa.array(["{}"] * n, pa.string()),
+            "town": new["town"],
+            "tier": pa.array([""] * n, pa.string()),
+            "voucher_number": pa.array([""] * n, pa.string()),
+            "reason": pa.array([""] * n, pa.string()),
+            "created_at": pa.array([now.isoformat()] * n, pa.string()),
+            "updated_at": pa.array([now.isoformat()] * n, pa.string()),
+        }
+    )
+    load_arrow(Claim, table)
+    counts = {"eligible": wanted.num_rows, "created": n, "lapsed": len(lapse), "updated": len(changed)}
+    logger.info("funds proposals %s: %s", fiscal_year, counts)
+    return counts
