@@ -527,8 +527,9 @@ def proposals_refresh(*, fiscal_year: int, as_of: date) -> dict[str, int]:
     ids = pa.array([m.id for m in ms.measures], pa.string())
     sources = pa.array([m.source for m in ms.measures], pa.string())
     source = pc.take(sources, pc.index_in(new["measure"], ids))
-    amount = pc.divide(
-        pc.cast(new["amount_fen"], pa.decimal128(18, 0)), pa.scalar(Decimal(100), pa.decimal128(3, 0))
+    # fen → yuan, exact: an integer times 0.01 in decimal arithmetic
+    amount = pc.multiply(
+        pc.cast(new["amount_fen"], pa.decimal128(20, 0)), pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
     )
     table = pa.table(
         {
@@ -555,3 +556,46 @@ def proposals_refresh(*, fiscal_year: int, as_of: date) -> dict[str, int]:
     counts = {"eligible": wanted.num_rows, "created": n, "lapsed": len(lapse), "updated": len(changed)}
     logger.info("funds proposals %s: %s", fiscal_year, counts)
     return counts
+
+
+# --------------------------------------------------------------------------- the proposals job
+
+JOB_KIND = "funds_proposals"
+
+
+def proposals_job(job: Any) -> dict[str, Any]:
+    """The work of a proposals job (:func:`lingjun.apps.funds.tasks.proposals_refresh_task`)."""
+    from lingjun.apps.jobs.services import job_step
+
+    params = job.params or {}
+    job_step(job=job, progress=0.1, step="正在用规则引擎核验全部企业的扶持措施")
+    counts = proposals_refresh(
+        fiscal_year=int(params["fiscal_year"]), as_of=date.fromisoformat(params["as_of"])
+    )
+    return {"fiscal_year": params["fiscal_year"], **counts}
+
+
+def proposals_enqueue(*, fiscal_year: int, as_of: date, user: Any = None) -> Any:
+    """Queue a refresh of the 免申即享 proposals (one waiting refresh at a time)."""
+    from lingjun.apps.jobs.models import Job
+    from lingjun.apps.jobs.services import job_create, job_enqueue
+
+    waiting = Job.objects.filter(
+        kind=JOB_KIND, status=Job.Status.QUEUED, params__fiscal_year=fiscal_year
+    ).first()
+    if waiting is not None:
+        return waiting
+    job = job_create(
+        kind=JOB_KIND, user=user, params={"fiscal_year": fiscal_year, "as_of": as_of.isoformat()}
+    )
+    job_enqueue(job=job, task_path="lingjun.apps.funds.tasks.proposals_refresh_task")
+    return job
+
+
+def proposals_on_pool_change(*, today: date | None = None) -> Any:
+    """After an import or an evaluation: refresh this fiscal year's proposals, when the year has
+    any budget (a district that does not run funds on the platform is left alone)."""
+    day = today or timezone.localdate()
+    if not Budget.objects.filter(fiscal_year=day.year).exists():
+        return None
+    return proposals_enqueue(fiscal_year=day.year, as_of=day)
