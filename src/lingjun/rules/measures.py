@@ -67,6 +67,8 @@ TIER_FAMILIES: dict[str, str] = {
     "tech_sme": "national.tech_sme",
 }
 SOURCES = {"city": "市", "district": "区"}
+#: tiers from the highest down (a firm's tier in reports is the highest it passes)
+TIER_RANK = ("lingjun", "lingjun_peiyu", "dengling", "chuying", "hnte", "tech_sme")
 ONCE = {"per_firm": "每家企业限一次", "first_time": "仅限首次", "per_year": "每年度一次"}
 UNITS = {"万元": 10_000, "元": 1}
 SUFFIX = ".measures.yaml"
@@ -426,7 +428,8 @@ def to_fen(amount: Decimal) -> int:
 class MeasureEvaluation:
     """The result of evaluating measures for a pool: ``table`` has one row per enterprise and
     measure that is not surely ineligible: ``uscc``, ``measure``, ``eligible`` (bool, null =
-    unknown), ``amount_fen`` (int64, null = not yet known), ``verified`` (bool)."""
+    unknown), ``amount_fen`` (int64, null = not yet known), ``verified`` (bool), ``tier`` (the highest
+    tier the enterprise passes in the run, or '')."""
 
     measures: MeasureSet
     evaluation: Any  # lingjun.rules.result.Evaluation
@@ -560,6 +563,13 @@ def combine(
         for p in ev.plans:
             if p.policy.family == fam:
                 tier_cols[code] = p.result_column
+    # the highest tier the enterprise passes in this run ('' when none): for reports by tier
+    ranked = [c for c in TIER_RANK if c in tier_cols]
+    tier_sql = (
+        "CASE " + " ".join(f"WHEN \"{tier_cols[c]}\" THEN '{c}'" for c in ranked) + " ELSE '' END"
+        if ranked
+        else "''"
+    )
     selects = []
     for m in ms.measures:
         if only is not None and m.id not in only:
@@ -583,7 +593,7 @@ def combine(
             elig = f"({_sql_tiers(m.tiers, tier_cols)} AND {elig})"
         selects.append(
             f"SELECT uscc, '{m.id}' AS measure, {elig} AS eligible, CAST({fen} AS BIGINT) AS amount_fen, "
-            f"{'TRUE' if m.verified else 'FALSE'} AS verified FROM ev_table"
+            f"{'TRUE' if m.verified else 'FALSE'} AS verified, {tier_sql} AS tier FROM ev_table"
         )
     sql = "SELECT * FROM (" + " UNION ALL ".join(selects) + ") WHERE eligible IS NOT FALSE"
     con = duckdb.connect()

@@ -38,7 +38,7 @@ from lingjun.apps.funds.models import (
     LedgerEntry,
     Source,
 )
-from lingjun.rules.measures import Measure, MeasureSet, default_measures
+from lingjun.rules.measures import TIER_RANK, Measure, MeasureSet, default_measures
 
 logger = logging.getLogger(__name__)
 
@@ -180,10 +180,6 @@ def _params_of(m: Measure) -> set[str]:
 # --------------------------------------------------------------------------- claims
 
 
-def _enterprise_tier(enterprise: Enterprise) -> str:
-    return ""
-
-
 @transaction.atomic
 def claim_apply(
     *,
@@ -294,9 +290,11 @@ def claim_check(*, claim: Claim, as_of: date | None = None) -> Claim:
     )
     detail = next(d for d in me.explain(uscc) if d["measure"] == m.id)
     claim.eligible = detail["eligible"]
+    passed = [c for c in TIER_RANK if detail["tier_results"].get(c) == "pass"]
+    claim.tier = passed[0] if passed else claim.tier
     claim.explanation = detail["explanation"]
     claim.checked_at = timezone.now()
-    fields = ["eligible", "explanation", "checked_at", "updated_at"]
+    fields = ["eligible", "explanation", "checked_at", "tier", "updated_at"]
     if (
         claim.state in (Claim.State.PROPOSED, Claim.State.APPLIED, Claim.State.REVIEWED)
         and detail["amount"] is not None
@@ -474,7 +472,7 @@ def proposals_refresh(*, fiscal_year: int, as_of: date) -> dict[str, int]:
     of the year (or, for once-only measures, without a paid or approved one ever) become proposals;
     amounts of open proposals follow the engine. Returns counts."""
     me = _pool_measures(fiscal_year=fiscal_year, as_of=as_of)
-    eligible = me.eligible().select(["uscc", "measure", "amount_fen"])
+    eligible = me.eligible().select(["uscc", "measure", "amount_fen", "tier"])
     ms = measures()
     # the enterprise ids and towns, as Arrow (one query)
     ents = list(Enterprise.objects.values_list("uscc", "id", "town"))
@@ -545,7 +543,7 @@ def proposals_refresh(*, fiscal_year: int, as_of: date) -> dict[str, int]:
             "explanation": pa.array(["规则引擎核验符合条件（免申即享）"] * n, pa.string()),
             "inputs": pa.array(["{}"] * n, pa.string()),
             "town": new["town"],
-            "tier": pa.array([""] * n, pa.string()),
+            "tier": new["tier"],
             "voucher_number": pa.array([""] * n, pa.string()),
             "reason": pa.array([""] * n, pa.string()),
             "created_at": pa.array([now.isoformat()] * n, pa.string()),
@@ -599,3 +597,139 @@ def proposals_on_pool_change(*, today: date | None = None) -> Any:
     if not Budget.objects.filter(fiscal_year=day.year).exists():
         return None
     return proposals_enqueue(fiscal_year=day.year, as_of=day)
+
+
+# --------------------------------------------------------------------------- the enterprise's view
+
+
+def enterprise_measures(*, enterprise_id: int, fiscal_year: int, as_of: date) -> list[dict[str, Any]]:
+    """Every measure for one enterprise, as the engine sees it: eligible, not yet (what is missing:
+    the facts to supply) or not; the page shows what the enterprise could claim next."""
+    from lingjun.apps.enterprises.selectors import dossiers_load
+    from lingjun.rules.measures import evaluate_measures
+
+    uscc = Enterprise.objects.values_list("uscc", flat=True).get(pk=enterprise_id)
+    dossier = dossiers_load(usccs=[uscc])[uscc]
+    me = evaluate_measures(dossiers=[dossier], measures=measures(), year=fiscal_year, as_of=as_of)
+    return me.explain(uscc)
+
+
+# --------------------------------------------------------------------------- the payment list
+
+PAYMENT_HEADERS = (
+    "序号",
+    "统一社会信用代码",
+    "企业名称",
+    "所属镇街",
+    "扶持措施",
+    "资金来源",
+    "财政年度",
+    "金额（元）",
+    "状态",
+    "凭证号",
+    "拨付日期",
+)
+
+
+def payment_list_xlsx(*, fiscal_year: int, out: Any) -> int:
+    """The finance bureau's payment list (拨付清单) of a year as Excel: approved and disbursed
+    claims, text cells neutralised against formulas (:mod:`lingjun.cellsafe`). Returns the rows."""
+    from openpyxl import Workbook
+
+    from lingjun.cellsafe import cell_value
+
+    labels = {m.id: m.label for m in measures().measures}
+    rows = (
+        Claim.objects.filter(fiscal_year=fiscal_year, state__in=[Claim.State.APPROVED, Claim.State.DISBURSED])
+        .select_related("enterprise")
+        .order_by("measure", "enterprise__uscc")
+    )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"{fiscal_year}年度拨付清单")
+    sheet.append(list(PAYMENT_HEADERS))
+    n = 0
+    total = Decimal(0)
+    for n, c in enumerate(rows.iterator(), start=1):
+        total += c.amount or 0
+        sheet.append(
+            [
+                n,
+                cell_value(c.enterprise.uscc),
+                cell_value(c.enterprise.name),
+                cell_value(c.town),
+                cell_value(labels.get(c.measure, c.measure)),
+                _source_label(c.source),
+                c.fiscal_year,
+                c.amount,
+                c.get_state_display(),
+                cell_value(c.voucher_number),
+                c.voucher_date,
+            ]
+        )
+    sheet.append(["合计", None, None, None, None, None, None, total])
+    book.save(out)
+    return n
+
+
+# --------------------------------------------------------------------------- the demo district
+
+
+def demo_funds(*, today: date, users: Mapping[str, Any]) -> str:
+    """Demo district: this year's budgets for every measure, the engine's proposals, and a year of
+    claims in every state (once)."""
+    if Budget.objects.exists():
+        return ""
+    year = today.year
+    staff, finance = users.get("district_staff"), users.get("finance")
+    for m in measures().measures:
+        budget_set(
+            fiscal_year=year,
+            source=m.source,
+            measure=m.id,
+            amount=Decimal("2000000"),
+            reason="年度预算批复",
+            user=finance,
+        )
+        if not m.verified:
+            amount_confirm(measure=m.id, fiscal_year=year, user=staff, note="按区财政局年度预算批复确认")
+    try:
+        proposals_refresh(fiscal_year=year, as_of=today)
+    except Exception:  # the demo must come up even if the engine cannot read the pool here
+        logger.exception("demo proposals")
+    proposed = list(
+        Claim.objects.filter(state=Claim.State.PROPOSED, fiscal_year=year, amount__isnull=False)[:12]
+    )
+    states = ["applied", "reviewed", "approved", "disbursed", "reversed", "rejected", "approved", "disbursed"]
+    done: dict[str, int] = {}
+    for claim, target in zip(proposed, states, strict=False):
+        claim_confirm(claim_id=claim.pk, user=users.get("enterprise"))
+        if target == "applied":
+            pass
+        elif target == "rejected":
+            claim_review(claim_id=claim.pk, user=staff, passed=False, reason="申报材料与档案不符")
+        else:
+            claim_review(claim_id=claim.pk, user=staff, passed=True, check=False)
+            if target != "reviewed":
+                try:
+                    claim_approve(claim_id=claim.pk, user=finance)
+                except FundsError:
+                    continue
+                if target in ("disbursed", "reversed"):
+                    claim_disburse(
+                        claim_id=claim.pk,
+                        user=finance,
+                        voucher_number=f"WQCZ-{year}-{claim.pk:05d}",
+                        voucher_date=today,
+                    )
+                if target == "reversed":
+                    claim_reverse(
+                        claim_id=claim.pk, user=finance, reason="企业被列入严重违法失信名单，追回奖励"
+                    )
+        done[target] = done.get(target, 0) + 1
+    left = Claim.objects.filter(state=Claim.State.PROPOSED, fiscal_year=year).count()
+    parts = "、".join(f"{str(Claim.State(k).label)} {v} 笔" for k, v in done.items())
+    return f"资金扶持：{year}年度预算 {len(measures().measures)} 项；免申即享待确认 {left} 笔；{parts}。"
+
+
+#: how often a measure may be paid, in Chinese (from the rules library)
+ONCE_LABELS = {"per_firm": "每家企业限一次", "first_time": "仅限首次", "per_year": "每年度一次"}
