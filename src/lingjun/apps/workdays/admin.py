@@ -1,5 +1,7 @@
 """The bureau enters the holiday notice of a year the library does not know (back office)."""
 
+from typing import Any
+
 from django.contrib import admin
 
 from lingjun.apps.workdays.models import WorkdayException, WorkdayYear
@@ -16,6 +18,6 @@ class WorkdayYearAdmin(admin.ModelAdmin):
     readonly_fields = ("entered_by", "entered_at")
     inlines = [WorkdayExceptionInline]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         obj.entered_by = request.user
         super().save_model(request, obj, form, change)
