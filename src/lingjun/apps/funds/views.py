@@ -92,7 +92,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     return _act(
         request,
-        "funds:enterprise",
+        f"{reverse_url('funds:enterprise')}?year={_year(request)}",
         lambda pk: services.claim_confirm(claim_id=pk, user=user, enterprise_id=user.enterprise_id),
         _("已确认申领，等待区科技局审核。"),
     )
