@@ -141,3 +141,22 @@ def test_an_import_into_a_district_with_a_budget_refreshes_the_proposals_by_a_jo
     job = Job.objects.get(kind="funds_proposals")
     assert job.status == Job.Status.DONE, job.error
     assert job.result["created"] == Claim.objects.filter(state="proposed").count() > 0
+
+
+def test_the_demo_holds_budgets_and_claims_in_every_state(demo_district, make_user):
+    from lingjun.apps.funds.models import Budget
+    from lingjun.apps.funds.selectors import reconciliation
+    from lingjun.apps.funds.services import demo_funds
+
+    users = {
+        "district_staff": make_user("district_staff"),
+        "finance": make_user("finance", department="区财政局"),
+        "enterprise": None,
+    }
+    report = demo_funds(today=TODAY, users=users)
+    assert report.startswith("资金扶持：2026年度预算")
+    states = set(Claim.objects.values_list("state", flat=True))
+    assert {"proposed", "applied", "reviewed", "approved", "disbursed", "reversed", "rejected"} <= states
+    assert Budget.objects.filter(fiscal_year=YEAR).count() == 12
+    assert all(r.ok for r in reconciliation(fiscal_year=YEAR))
+    assert demo_funds(today=TODAY, users=users) == ""  # once
