@@ -194,6 +194,9 @@ def test_eligibility_is_three_valued_and_amounts_exact_in_fen() -> None:
     assert detail["loan"]["missing"], "an unknown measure says what is missing"
     assert "需补充材料" in detail["loan"]["explanation"]
     assert detail["matching"]["amount"] is None
+    # what to supply, in words: a loan's 低风险 flag; the input's own label
+    assert detail["loan"]["missing_labels"] == ["融资（连续12个月日均贷款余额、低风险业务）"]
+    assert detail["matching"]["missing_labels"] == ["市级奖励"]
 
 
 def test_whole_pool_eligibility_is_the_tier_outcome_and_the_conditions() -> None:

@@ -67,6 +67,14 @@ TIER_FAMILIES: dict[str, str] = {
     "tech_sme": "national.tech_sme",
 }
 SOURCES = {"city": "市", "district": "区"}
+TIER_LABELS = {
+    "chuying": "雏鹰企业",
+    "dengling": "瞪羚企业",
+    "lingjun_peiyu": "科技领军培育企业",
+    "lingjun": "科技领军企业",
+    "hnte": "高新技术企业",
+    "tech_sme": "科技型中小企业",
+}
 #: tiers from the highest down (a firm's tier in reports is the highest it passes)
 TIER_RANK = ("lingjun", "lingjun_peiyu", "dengling", "chuying", "hnte", "tech_sme")
 ONCE = {"per_firm": "每家企业限一次", "first_time": "仅限首次", "per_year": "每年度一次"}
@@ -481,10 +489,19 @@ class MeasureEvaluation:
                     "tier_results": {c: tiers.get(c) for c in sorted(m.tier_codes)},
                     "conditions": rec.get("criteria", []),
                     "missing": rec.get("missing", []),
+                    "missing_labels": [self._missing_label(m, name) for name in rec.get("missing", [])],
                     "explanation": _explanation(m, rec, {c: tiers.get(c) for c in m.tier_codes}),
                 }
             )
         return out
+
+    @staticmethod
+    def _missing_label(m: Measure, name: str) -> str:
+        from lingjun.rules.explain import missing_label
+
+        if name.startswith("input.") and name[6:] in m.policy.inputs:
+            return m.policy.inputs[name[6:]].label
+        return missing_label(name)
 
     def _tier_policy_ids(self) -> dict[str, str]:
         out = {}
@@ -498,11 +515,25 @@ class MeasureEvaluation:
 _WORD = {"pass": "符合", "fail": "不符合", "unknown": "需补充材料", None: "未评价"}
 
 
+def tier_text(node: ast.expr) -> str:
+    """A tier expression in Chinese: ``dengling or lingjun`` → ``瞪羚企业或科技领军企业``."""
+    if isinstance(node, ast.Name):
+        return TIER_LABELS[node.id]
+    if isinstance(node, ast.UnaryOp):
+        return "非" + tier_text(node.operand)
+    assert isinstance(node, ast.BoolOp)
+    joiner = "且" if isinstance(node.op, ast.And) else "或"
+    return joiner.join(tier_text(v) for v in node.values)
+
+
 def _explanation(m: Measure, rec: Mapping[str, Any], tiers: Mapping[str, str | None]) -> str:
     parts = []
-    if m.tiers_text:
+    if m.tiers is not None:
         parts.append(
-            "层级（" + m.tiers_text + "）：" + "，".join(f"{c} {_WORD[v]}" for c, v in sorted(tiers.items()))
+            "层级（"
+            + tier_text(m.tiers)
+            + "）："
+            + "，".join(f"{TIER_LABELS[c]}{_WORD[v]}" for c, v in sorted(tiers.items()))
         )
     for c in rec.get("criteria", []):
         parts.append(

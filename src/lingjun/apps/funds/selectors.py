@@ -128,28 +128,41 @@ def reconciliation(*, fiscal_year: int | None = None) -> list[Reconciled]:
     ]
 
 
-def spending_chart(*, fiscal_year: int) -> list[dict[str, Any]]:
-    """Per measure: budget, committed and disbursed of the year, for the SVG bars (widths in %)."""
-    rows = (
+CHART_LEFT, CHART_WIDTH, CHART_ROW = 270, 400, 26
+
+
+def spending_chart(*, fiscal_year: int, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """Per measure: budget, committed and disbursed of the year as SVG bars (pixel positions)."""
+    rows = list(
         Budget.objects.filter(fiscal_year=fiscal_year)
         .values("measure")
         .annotate(amount=Sum("amount"), committed=Sum("committed"), disbursed=Sum("disbursed"))
         .order_by("measure")
     )
     top = max([r["amount"] for r in rows] + [Decimal(1)])
-    out = []
+
+    def px(v: Decimal) -> float:
+        return round(float(v / top) * CHART_WIDTH, 1)
+
+    bars = []
     for i, r in enumerate(rows):
-        out.append(
+        y = 28 + i * CHART_ROW
+        bars.append(
             {
-                "measure": r["measure"],
-                "amount": r["amount"],
-                "committed": r["committed"],
-                "disbursed": r["disbursed"],
-                "y": 8 + i * 34,
-                "w_amount": float(r["amount"] / top * 100),
-                "w_disbursed": float(r["disbursed"] / top * 100),
-                "w_committed": float(r["committed"] / top * 100),
-                "x_committed": float(r["disbursed"] / top * 100),
+                **r,
+                "label": (labels or {}).get(r["measure"], r["measure"]),
+                "y": y,
+                "text_y": y + 13,
+                "w_amount": px(r["amount"]),
+                "w_disbursed": px(r["disbursed"]),
+                "x_committed": CHART_LEFT + px(r["disbursed"]),
+                "w_committed": px(r["committed"]),
             }
         )
-    return out
+    return {
+        "bars": bars,
+        "left": CHART_LEFT,
+        "width": CHART_LEFT + CHART_WIDTH + 10,
+        "height": 36 + len(rows) * CHART_ROW,
+        "label_x": CHART_LEFT - 8,
+    }

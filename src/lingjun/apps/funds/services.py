@@ -715,17 +715,33 @@ def demo_funds(*, today: date, users: Mapping[str, Any]) -> str:
                 except FundsError:
                     continue
                 if target in ("disbursed", "reversed"):
+                    # payments spread over the year up to today
+                    month = 1 + (claim.pk * 5) % today.month
                     claim_disburse(
                         claim_id=claim.pk,
                         user=finance,
                         voucher_number=f"WQCZ-{year}-{claim.pk:05d}",
-                        voucher_date=today,
+                        voucher_date=date(year, month, min(today.day, 28) if month == today.month else 15),
                     )
                 if target == "reversed":
                     claim_reverse(
                         claim_id=claim.pk, user=finance, reason="企业被列入严重违法失信名单，追回奖励"
                     )
         done[target] = done.get(target, 0) + 1
+    firm = users.get("enterprise")
+    if firm is not None and firm.enterprise_id is not None:
+        # the demo enterprise applies itself for the district's matching of its city reward
+        try:
+            claim_apply(
+                enterprise_id=firm.enterprise_id,
+                measure="district_matching",
+                fiscal_year=year,
+                user=firm,
+                inputs={"city_reward": "20"},
+            )
+            done["applied"] = done.get("applied", 0) + 1
+        except FundsError:
+            pass
     left = Claim.objects.filter(state=Claim.State.PROPOSED, fiscal_year=year).count()
     parts = "、".join(f"{str(Claim.State(k).label)} {v} 笔" for k, v in done.items())
     return f"资金扶持：{year}年度预算 {len(measures().measures)} 项；免申即享待确认 {left} 笔；{parts}。"

@@ -285,7 +285,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "labels": labels,
         "sources": dict(Source.choices),
         "reconciliation": selectors.reconciliation(fiscal_year=year),
-        "chart": selectors.spending_chart(fiscal_year=year),
+        "chart": selectors.spending_chart(fiscal_year=year, labels=labels),
     }
     return render(request, "funds/reports.html", context)
 
