@@ -186,3 +186,12 @@ def test_an_enterprise_confirms_only_its_own_proposal(pks):
     assert claim_confirm(claim_id=c.pk, user=None, enterprise_id=pks[0]).state == Claim.State.APPLIED
     with pytest.raises(FundsError, match="不能确认"):
         claim_confirm(claim_id=c.pk, user=None)
+
+
+def test_amounts_are_shown_in_words_with_their_parameters():
+    from lingjun.apps.funds.services import amount_text, measure_of
+
+    on = date(2025, 12, 31)
+    assert amount_text(measure_of(LOAN), on=on) == "5万元"
+    assert amount_text(measure_of(RD), on=on) == "上年度研发费用 × 0.05（上限 100万元）"
+    assert amount_text(measure_of("district_matching"), on=on) == "当年获得的市级认定奖励资金 × 100%"

@@ -749,3 +749,38 @@ def demo_funds(*, today: date, users: Mapping[str, Any]) -> str:
 
 #: how often a measure may be paid, in Chinese (from the rules library)
 ONCE_LABELS = {"per_firm": "每家企业限一次", "first_time": "仅限首次", "per_year": "每年度一次"}
+
+
+def amount_text(measure: Measure, *, on: date) -> str:
+    """A measure's amount in words for the pages: parameters by value, inputs and facts by name
+    (``input.annual_rent * param.rent_share`` → ``上年度实际支付的办公、生产用房年租金 × 0.5``)."""
+    import re
+
+    from lingjun.rules.explain import missing_label
+
+    params = measures().parameters
+
+    def value(name: str) -> str:
+        p = params[name]
+        v = p.at(on)
+        return f"{v.normalize():f}{p.unit if p.unit not in ('', '%') else ''}" if p.unit != "%" else f"{v}%"
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token.startswith("param."):
+            return value(token[6:])
+        if token.startswith("input."):
+            spec = measure.policy.inputs.get(token[6:])
+            return spec.label if spec else token
+        field, _, offset = token.partition("[")
+        if offset == "-1]":
+            return f"上年度{missing_label(field)}"
+        return missing_label(token)
+
+    text = re.sub(r"(param|input)\.[a-z_0-9]+|[a-z_]+\[-?\d+\]", word, measure.amount_text)
+    text = text.replace("*", "×")
+    if measure.matching_percent:
+        text += f" × {value(measure.matching_percent)}"
+    if measure.cap:
+        text += f"（上限 {value(measure.cap)}）"
+    return text

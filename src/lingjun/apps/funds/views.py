@@ -181,6 +181,7 @@ def budgets(request: HttpRequest) -> HttpResponse:
                 "confirmed": m.id in confirmed,
                 "once": services.ONCE_LABELS[m.once],
                 "source": str(Source(m.source).label),
+                "amount": services.amount_text(m, on=date(year, 12, 31)),
             }
             for m in ms.measures
         ],
