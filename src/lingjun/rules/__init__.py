@@ -40,6 +40,11 @@ Public API::
     default_as_of(year, today) -> date                                 # min(today, 31 Dec of year)
     write(evaluation, fmt, out)                   # fmt: "json" | "csv" | "xlsx"
 
+    load_measures(path=None) -> {document id: MeasureSet}  # support measures (*.measures.yaml)
+    evaluate_measures(*, tables=None, dossiers=None, measures=None, year, as_of, inputs_table=None)
+        -> MeasureEvaluation   # per enterprise × measure: eligible (3-valued), amount in fen, tier
+    combine(evaluation, measures, *, year, as_of) -> MeasureEvaluation   # on an existing run
+
     PASS, FAIL, UNKNOWN, OUTCOMES, WORDS          # the outcome vocabulary: pass 通过, fail 不通过,
     counts_text(counts) -> "通过 n，不通过 n，需补充材料 n"   # unknown 需补充材料 (lingjun.rules.outcome)
 
@@ -49,7 +54,7 @@ tables as ``inputs_table``; inputs an officer confirmed for every enterprise bel
 Modules, lowest first (no import cycle; ``tests/rules/test_imports.py`` checks): ``errors``,
 ``expr``, ``outcome``, ``yamlio``, ``expr_parse``, ``policy``, ``loader``, ``spec``, ``facts``,
 ``compiler``, ``plan``, ``stages``, ``explain``, ``records``, ``result``, ``engines``,
-``querycache``, ``evaluation``, ``output``, ``reference``, ``run``.
+``querycache``, ``evaluation``, ``output``, ``reference``, ``run``, ``measures``.
 
 Errors are :class:`RulesError` (and :class:`PolicyError` for policy files) with a stable ``code``
 and a Chinese ``message``.
@@ -59,6 +64,7 @@ from lingjun.rules.engines import connect, register_tables, tables_in
 from lingjun.rules.errors import PolicyError, RulesError
 from lingjun.rules.evaluation import build_plan, evaluate
 from lingjun.rules.loader import load_library
+from lingjun.rules.measures import MeasureEvaluation, MeasureSet, combine, evaluate_measures, load_measures
 from lingjun.rules.outcome import FAIL, OUTCOMES, PASS, UNKNOWN, WORDS, counts_text
 from lingjun.rules.output import write
 from lingjun.rules.plan import Query
@@ -77,19 +83,24 @@ __all__ = [
     "ConfirmableInput",
     "Evaluation",
     "Library",
+    "MeasureEvaluation",
+    "MeasureSet",
     "Policy",
     "PolicyError",
     "Query",
     "RulesError",
     "RunSpec",
     "build_plan",
+    "combine",
     "connect",
     "counts_text",
     "default_as_of",
     "evaluate",
     "evaluate_dossiers",
+    "evaluate_measures",
     "evaluate_reference",
     "load_library",
+    "load_measures",
     "parse_sets",
     "register_tables",
     "run_evaluation",
