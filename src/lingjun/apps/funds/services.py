@@ -165,7 +165,7 @@ def amount_confirm(
     confirmation, _ = AmountConfirmation.objects.update_or_create(
         measure=m.id, fiscal_year=fiscal_year, defaults={"user": user, "note": note[:500], "values": recorded}
     )
-    audit_record(action="funds", user=user, target=f"金额确认 {m.label} {fiscal_year}", detail=recorded)
+    audit_record(action="funds_confirm_amount", user=user, target=f"金额确认 {m.label} {fiscal_year}", detail=recorded)
     return confirmation
 
 
@@ -374,7 +374,7 @@ def claim_approve(*, claim_id: int, user: Any) -> Claim:
         budget=budget, claim=claim, kind=LedgerEntry.Kind.COMMIT, amount=amount, user=user
     )
     audit_record(
-        action="funds", user=user, target=f"批准 {m.label} #{claim.pk}", detail={"amount": str(amount)}
+        action="funds_approve", user=user, target=f"批准 {m.label} #{claim.pk}", detail={"amount": str(amount)}
     )
     return claim
 
@@ -416,7 +416,7 @@ def claim_disburse(*, claim_id: int, user: Any, voucher_number: str, voucher_dat
         user=user,
     )
     audit_record(
-        action="funds",
+        action="funds_disburse",
         user=user,
         target=f"拨付 #{claim.pk}",
         detail={"amount": str(amount), "voucher": voucher_number},
@@ -446,7 +446,7 @@ def claim_reverse(*, claim_id: int, user: Any, reason: str) -> Claim:
     LedgerEntry.objects.create(
         budget=budget, claim=claim, kind=kind, amount=amount, reason=claim.reason, user=user
     )
-    audit_record(action="funds", user=user, target=f"撤销/追回 #{claim.pk}", detail={"reason": claim.reason})
+    audit_record(action="funds_reverse", user=user, target=f"撤销/追回 #{claim.pk}", detail={"reason": claim.reason})
     return claim
 
 
