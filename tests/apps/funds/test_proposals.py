@@ -160,3 +160,20 @@ def test_the_demo_holds_budgets_and_claims_in_every_state(demo_district, make_us
     assert Budget.objects.filter(fiscal_year=YEAR).count() == 12
     assert all(r.ok for r in reconciliation(fiscal_year=YEAR))
     assert demo_funds(today=TODAY, users=users) == ""  # once
+
+
+def test_a_once_only_reward_already_paid_is_not_proposed_again(demo_district):
+    expected = _engine_pairs()
+    uscc = sorted(u for u, m in expected if m == "chuying_loan_reward")[0]
+    ent = Enterprise.objects.get(uscc=uscc)
+    Claim.objects.create(
+        enterprise=ent,
+        measure="chuying_loan_reward",
+        fiscal_year=YEAR - 1,
+        source="city",
+        amount=Decimal("50000"),
+        state=Claim.State.DISBURSED,
+        once_key=f"chuying_loan_reward:{ent.pk}",
+    )
+    proposals_refresh(fiscal_year=YEAR, as_of=TODAY)
+    assert set(_proposals()) == set(expected) - {(uscc, "chuying_loan_reward")}

@@ -41,6 +41,9 @@ def test_an_approval_beyond_the_remaining_budget_is_refused_with_a_clear_message
     b.refresh_from_db()
     assert (b.committed, b.remaining) == (Decimal("50000.00"), Decimal("30000.00"))
     assert Claim.objects.get(pk=second.pk).state == Claim.State.REVIEWED
+    from lingjun.apps.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="funds_approve").count() == 1  # the refused one is not
 
 
 def test_a_once_only_reward_is_never_approved_twice_for_one_enterprise(pks):
