@@ -127,6 +127,21 @@ def test_a_disbursed_claim_is_never_edited_only_reversed_by_a_new_entry(pks):
     )
 
 
+def test_the_enterprise_is_told_of_payment_and_claw_back(pks, pool, make_user):
+    from lingjun.apps.notifications.models import Notification
+
+    firm_user = make_user("enterprise", enterprise_uscc=pool[0])
+    budget()
+    c = claim(pks[0])
+    claim_approve(claim_id=c.pk, user=None)
+    claim_disburse(claim_id=c.pk, user=None, voucher_number="PZ-9", voucher_date=date(2025, 7, 1))
+    claim_reverse(claim_id=c.pk, user=None, reason="严重失信")
+    subjects = list(
+        Notification.objects.filter(user=firm_user).order_by("pk").values_list("subject", flat=True)
+    )
+    assert subjects == ["扶持资金已拨付：雏鹰企业贷款奖励", "扶持资金已撤销/追回：雏鹰企业贷款奖励"]
+
+
 def test_a_provisional_amount_cannot_be_approved_until_confirmed_for_the_year(pks, make_user):
     budget(RD, amount="5000000")
     c = claim(pks[0], measure=RD, amount="1000")

@@ -165,7 +165,9 @@ def amount_confirm(
     confirmation, _ = AmountConfirmation.objects.update_or_create(
         measure=m.id, fiscal_year=fiscal_year, defaults={"user": user, "note": note[:500], "values": recorded}
     )
-    audit_record(action="funds_confirm_amount", user=user, target=f"金额确认 {m.label} {fiscal_year}", detail=recorded)
+    audit_record(
+        action="funds_confirm_amount", user=user, target=f"金额确认 {m.label} {fiscal_year}", detail=recorded
+    )
     return confirmation
 
 
@@ -219,6 +221,20 @@ def claim_apply(
         claim.inputs = {**claim.inputs, **{k: str(v) for k, v in inputs.items()}}
     claim.save()
     return claim
+
+
+def _tell_enterprise(claim: Claim, subject: str, body: str) -> None:
+    """A message to the enterprise's users about its claim (in the app, and by e-mail)."""
+    from lingjun.apps.accounts.models import User
+    from lingjun.apps.notifications.services import notification_send
+
+    notification_send(
+        users=User.objects.filter(enterprise_id=claim.enterprise_id, is_active=True),
+        subject=subject,
+        body=body,
+        url="/funds/enterprise/",
+        kind="funds",
+    )
 
 
 def _locked(claim_id: int) -> Claim:
@@ -316,6 +332,10 @@ def claim_review(*, claim_id: int, user: Any, passed: bool, reason: str = "", ch
             raise _err("reason_required", REASON_REQUIRED)
         claim.state, claim.reason = Claim.State.REJECTED, reason.strip()[:500]
         claim.save(update_fields=["state", "reason", "updated_at"])
+        label = measure_of(claim.measure).label
+        _tell_enterprise(
+            claim, f"扶持资金申请未通过：{label}", f"您的“{label}”申请未通过审核。原因：{claim.reason}"
+        )
         return claim
     if check:
         claim = claim_check(claim=claim)
@@ -374,7 +394,10 @@ def claim_approve(*, claim_id: int, user: Any) -> Claim:
         budget=budget, claim=claim, kind=LedgerEntry.Kind.COMMIT, amount=amount, user=user
     )
     audit_record(
-        action="funds_approve", user=user, target=f"批准 {m.label} #{claim.pk}", detail={"amount": str(amount)}
+        action="funds_approve",
+        user=user,
+        target=f"批准 {m.label} #{claim.pk}",
+        detail={"amount": str(amount)},
     )
     return claim
 
@@ -415,6 +438,11 @@ def claim_disburse(*, claim_id: int, user: Any, voucher_number: str, voucher_dat
         voucher_date=voucher_date,
         user=user,
     )
+    _tell_enterprise(
+        claim,
+        f"扶持资金已拨付：{measure_of(claim.measure).label}",
+        f"“{measure_of(claim.measure).label}”{amount} 元已于 {voucher_date.isoformat()} 拨付（凭证号 {claim.voucher_number}）。",
+    )
     audit_record(
         action="funds_disburse",
         user=user,
@@ -446,7 +474,13 @@ def claim_reverse(*, claim_id: int, user: Any, reason: str) -> Claim:
     LedgerEntry.objects.create(
         budget=budget, claim=claim, kind=kind, amount=amount, reason=claim.reason, user=user
     )
-    audit_record(action="funds_reverse", user=user, target=f"撤销/追回 #{claim.pk}", detail={"reason": claim.reason})
+    label = measure_of(claim.measure).label
+    _tell_enterprise(
+        claim, f"扶持资金已撤销/追回：{label}", f"“{label}”{amount} 元已撤销或追回。原因：{claim.reason}"
+    )
+    audit_record(
+        action="funds_reverse", user=user, target=f"撤销/追回 #{claim.pk}", detail={"reason": claim.reason}
+    )
     return claim
 
 
