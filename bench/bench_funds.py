@@ -67,7 +67,11 @@ def main() -> None:
         return evaluate(tables=tables, spec=all_spec).to_arrow().num_rows
 
     def proposals() -> int:
-        return evaluate_measures(tables=tables, measures=ms, year=year, as_of=as_of).eligible().num_rows
+        return (
+            evaluate_measures(tables=tables, measures=ms, year=year, as_of=as_of, keep_unknown=False)
+            .eligible()
+            .num_rows
+        )
 
     times: dict[str, list[float]] = {"criteria": [], "all": [], "proposals": []}
     eligible = 0

@@ -252,3 +252,16 @@ def test_combine_reuses_an_evaluation() -> None:
     assert a.table.sort_by([("uscc", "ascending"), ("measure", "ascending")]).equals(
         b.table.sort_by([("uscc", "ascending"), ("measure", "ascending")])
     )
+
+
+def test_keep_unknown_false_keeps_exactly_the_eligible_rows() -> None:
+    rng = random.Random(5)
+    dossiers = [random_dossier(rng, i, 2024) for i in range(150)]
+    full = evaluate_measures(dossiers=dossiers, year=2024, as_of=date(2024, 6, 1))
+    lean = evaluate_measures(dossiers=dossiers, year=2024, as_of=date(2024, 6, 1), keep_unknown=False)
+    order = [("uscc", "ascending"), ("measure", "ascending")]
+    assert lean.table.sort_by(order).equals(full.eligible().sort_by(order))
+    assert full.table.num_rows > lean.table.num_rows > 0
+    # an enterprise's explanation does not depend on which rows the table kept
+    uscc = lean.table["uscc"][0].as_py()
+    assert [d["eligible"] for d in lean.explain(uscc)] == [d["eligible"] for d in full.explain(uscc)]

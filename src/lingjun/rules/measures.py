@@ -481,7 +481,10 @@ class MeasureEvaluation:
                 {
                     "measure": m.id,
                     "label": m.label,
-                    "eligible": r["eligible"] if r else False,
+                    "eligible": _and3(
+                        _tiers3(m.tiers, tiers) if m.tiers is not None else True,
+                        _V3.get(rec.get("result")),
+                    ),
                     "amount": None if not r or r["amount_fen"] is None else Decimal(r["amount_fen"]) / 100,
                     "verified": m.verified,
                     "provisional_reason": m.provisional_reason,
@@ -510,6 +513,29 @@ class MeasureEvaluation:
                 if plan.policy.family == fam:
                     out[code] = plan.policy.id
         return out
+
+
+_V3: dict[Any, bool | None] = {"pass": True, "fail": False, "unknown": None}
+
+
+def _and3(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def _tiers3(node: ast.expr, words: Mapping[str, str | None]) -> bool | None:
+    """A tier expression over the tier policies' result words, three-valued (Kleene)."""
+    if isinstance(node, ast.Name):
+        return _V3.get(words.get(node.id))
+    if isinstance(node, ast.UnaryOp):
+        x = _tiers3(node.operand, words)
+        return None if x is None else not x
+    assert isinstance(node, ast.BoolOp)
+    vals = [_tiers3(v, words) for v in node.values]
+    if isinstance(node.op, ast.And):
+        return False if False in vals else (None if None in vals else True)
+    return True if True in vals else (None if None in vals else False)
 
 
 _WORD = {"pass": "符合", "fail": "不符合", "unknown": "需补充材料", None: "未评价"}
@@ -563,12 +589,15 @@ def evaluate_measures(
     as_of: date,
     inputs_table: Any = None,
     only: Sequence[str] | None = None,
+    keep_unknown: bool = True,
 ) -> MeasureEvaluation:
     """Eligibility and amounts of every measure for a whole pool, three-valued, in fen.
 
     Give ``tables`` (Ibis tables of the table form, as for :func:`lingjun.rules.evaluate`) or
     ``dossiers``; ``inputs_table`` gives per-enterprise events (``uscc`` and a column per input,
-    ``<document id>.<measure id>.<input>`` or the bare input name)."""
+    ``<document id>.<measure id>.<input>`` or the bare input name). ``keep_unknown=False`` keeps
+    only the eligible rows (what proposals need: a measure that reads an input nobody gave is
+    unknown for the whole pool)."""
     from lingjun.rules.evaluation import evaluate
     from lingjun.rules.run import evaluate_dossiers
     from lingjun.rules.spec import RunSpec
@@ -579,13 +608,20 @@ def evaluate_measures(
         ev = evaluate(tables=tables, spec=spec, inputs_table=inputs_table)
     else:
         ev = evaluate_dossiers(list(dossiers or []), spec=spec, inputs_table=inputs_table)
-    return combine(ev, ms, year=year, as_of=as_of, only=only)
+    return combine(ev, ms, year=year, as_of=as_of, only=only, keep_unknown=keep_unknown)
 
 
 def combine(
-    ev: Any, ms: MeasureSet, *, year: int, as_of: date, only: Sequence[str] | None = None
+    ev: Any,
+    ms: MeasureSet,
+    *,
+    year: int,
+    as_of: date,
+    only: Sequence[str] | None = None,
+    keep_unknown: bool = True,
 ) -> MeasureEvaluation:
-    """Apply tiers, caps and matching to a run's result: one DuckDB statement over its Arrow table."""
+    """Apply tiers, caps and matching to a run's result: one DuckDB statement over its Arrow table
+    (rows of eligible — and, with ``keep_unknown``, unknown — enterprise × measure pairs)."""
     import duckdb
 
     plans = {p.policy.id: p for p in ev.plans}
@@ -601,32 +637,47 @@ def combine(
         if ranked
         else "''"
     )
+    # one scan of the run's table computes every measure's eligibility and keeps the rows where
+    # any is eligible (or unknown); the per-measure branches then read that small table only
+    eligs: list[str] = []
+    kept: list[int] = []
+    needed = {"uscc", *tier_cols.values()}
     selects = []
-    for m in ms.measures:
+    for i, m in enumerate(ms.measures):
         if only is not None and m.id not in only:
             continue
         plan = plans[m.policy.id]
         params = plan.params
         spec = plan.metrics["amount"]
+        needed.update(spec.columns)
         k = Fraction(spec.k)
         factor = Fraction(UNITS[m.unit] * 100) / k
         if m.matching_percent:
             factor *= Fraction(params[m.matching_percent]) / 100
         d_col = spec.columns[1] if len(spec.columns) > 1 else None
         fen = _fen_sql(spec.columns[0], d_col, factor)
+        # clamped once per row (least/greatest skip NULLs in DuckDB: an unknown amount stays unknown)
+        clamp = "CASE WHEN f < 0 THEN 0 ELSE f END"
         if m.cap:
             cap_fen = to_fen(Decimal(params[m.cap]) * UNITS[m.unit])
-            fen = f"CASE WHEN ({fen}) > {cap_fen} THEN {cap_fen} ELSE ({fen}) END"
-        # least/greatest skip NULLs in DuckDB: an unknown amount must stay unknown
-        fen = f"CASE WHEN ({fen}) < 0 THEN 0 ELSE ({fen}) END"
+            clamp = f"CASE WHEN f > {cap_fen} THEN {cap_fen} WHEN f < 0 THEN 0 ELSE f END"
         elig = f'"{plan.result_column}"'
         if m.tiers is not None:
             elig = f"({_sql_tiers(m.tiers, tier_cols)} AND {elig})"
+        eligs.append(f"{elig} AS e{i}")
+        kept.append(i)
+        keep = f"e{i} IS NOT FALSE" if keep_unknown else f"e{i}"
         selects.append(
-            f"SELECT uscc, '{m.id}' AS measure, {elig} AS eligible, CAST({fen} AS BIGINT) AS amount_fen, "
-            f"{'TRUE' if m.verified else 'FALSE'} AS verified, {tier_sql} AS tier FROM ev_table"
+            f"SELECT uscc, '{m.id}' AS measure, eligible, CAST({clamp} AS BIGINT) AS amount_fen, "
+            f"{'TRUE' if m.verified else 'FALSE'} AS verified, tier FROM ("
+            f"SELECT uscc, e{i} AS eligible, {fen} AS f, {tier_sql} AS tier FROM sub WHERE {keep})"
         )
-    sql = "SELECT * FROM (" + " UNION ALL ".join(selects) + ") WHERE eligible IS NOT FALSE"
+    any_kept = " OR ".join(f"(e{i} IS NOT FALSE)" if keep_unknown else f"e{i}" for i in kept)
+    cols = ", ".join(f'"{c}"' for c in sorted(needed))
+    sql = (
+        f"WITH pre AS (SELECT {cols}, {', '.join(eligs)} FROM ev_table), "
+        f"sub AS MATERIALIZED (SELECT * FROM pre WHERE {any_kept or 'FALSE'}) " + " UNION ALL ".join(selects)
+    )
     con = duckdb.connect()
     try:
         con.register("ev_table", ev.table)

@@ -495,7 +495,7 @@ def _pool_measures(*, fiscal_year: int, as_of: date) -> Any:
 
     ms = measures()
     spec = RunSpec.of(measure_policies(ms, fiscal_year, as_of), year=fiscal_year, as_of=as_of)
-    return combine(evaluation_of_pool(spec=spec), ms, year=fiscal_year, as_of=as_of)
+    return combine(evaluation_of_pool(spec=spec), ms, year=fiscal_year, as_of=as_of, keep_unknown=False)
 
 
 @transaction.atomic
