@@ -48,6 +48,7 @@ def main() -> None:
     ap.add_argument("--no-docs", action="store_true")
     args = ap.parse_args()
     year, as_of = args.year, date.fromisoformat(args.as_of)
+    where = machine()  # with the load average at the start
     from lingjun.demo import generate_tables
 
     t0 = time.perf_counter()
@@ -93,7 +94,7 @@ def main() -> None:
         SECTION,
         "",
         f"Measured {stamp} by `python bench/bench_funds.py --n {args.n} --repeat {args.repeat}`. "
-        f"Machine: {machine()} (load average at the end {load_end[0]:.1f}). "
+        f"Machine: {where}; load average at the end {load_end[0]:.1f}. "
         f"{versions()}.",
         "",
         "| what | measured |",
