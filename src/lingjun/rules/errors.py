@@ -40,6 +40,9 @@ PARAM_NO_VALUE = (
 UNKNOWN_OVERRIDE = "情景参数“{name}”不存在（unknown parameter）；可用参数：{allowed}"
 BAD_OVERRIDE = "情景参数“{name}”的取值“{value}”无效：{detail}（bad override value）"
 UNKNOWN_INPUT = "政策输入“{name}”不存在（unknown input）；可用输入：{allowed}"
+BAD_INPUT = "政策输入“{name}”的取值“{value}”无效：{detail}（bad input value）"
+#: what a policy input accepts (the detail of :data:`BAD_INPUT`)
+INPUT_FORMS = "是/否输入应为 true、false（或布尔值），数值输入应为数字"
 MISSING_TABLE = "缺少输入表“{table}”（missing table）；需要：{allowed}"
 MISSING_COLUMN = "输入表“{table}”缺少列“{column}”（missing column）"
 UNKNOWN_ENGINE = "计算引擎“{engine}”不支持（unknown engine）；可用：{allowed}"
@@ -71,6 +74,7 @@ TEMPLATES: dict[str, str] = {
     "unknown_override": UNKNOWN_OVERRIDE,
     "bad_override": BAD_OVERRIDE,
     "unknown_input": UNKNOWN_INPUT,
+    "bad_input": BAD_INPUT,
     "missing_table": MISSING_TABLE,
     "missing_column": MISSING_COLUMN,
     "unknown_engine": UNKNOWN_ENGINE,

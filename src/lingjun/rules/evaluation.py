@@ -88,7 +88,7 @@ def _input_columns(
         if isinstance(inputs_table, pa.Table):
             from lingjun.rules.engines import upload_table
 
-            t = upload_table(tables["enterprise"], inputs_table)
+            t = upload_table(tables["enterprise"], spec.checked_inputs_table(inputs_table))
         else:
             t = inputs_table
         cols: dict[str, ir.Value] = {"uscc": t.uscc}
