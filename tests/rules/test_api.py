@@ -186,9 +186,10 @@ def test_unknown_explains_what_is_missing_and_provisional_shows() -> None:
     rec = record(ev, "U")
     assert rec["result"] == "unknown" and rec["missing"] == ["abnormal_operation"]
     integrity = next(c for c in rec["criteria"] if c["id"] == "integrity")
-    assert (
-        integrity["explanation"].startswith("待补充：") and "缺少列入经营异常名录" in integrity["explanation"]
-    )
+    # a sentence a clerk reads aloud: what to supply first, then what it decides
+    assert integrity["explanation"].startswith("需补充：列入经营异常名录")
+    assert "，方可判断“申报当年及上一年度无科研严重失信行为" in integrity["explanation"]
+    assert "待补充" not in integrity["explanation"] and "缺少" not in integrity["explanation"]
     gazelle = record(ev, "U", "tianjin.dengling.2021")
     assert gazelle["verified"] is False
     rd = next(c for c in gazelle["criteria"] if c["id"] == "rd_intensity")
