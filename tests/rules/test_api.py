@@ -205,9 +205,11 @@ def test_counts_and_wide_arrow() -> None:
     assert wide.column_names[:2] == ["uscc", f"{CHUYING}.result"]
     assert wide[f"{CHUYING}.revenue.result"].to_pylist() == ["pass", "fail"]
     assert wide[f"{CHUYING}.revenue.value"].to_pylist() == [15.0, 5.0]
-    # whole numbers stay integers (the engine's own column, shared with ev.table): an age, a count
-    assert wide[f"{CHUYING}.age.value"].type == pa.int64()
-    assert wide[f"{CHUYING}.age.value"].to_pylist() == [4, 4]
+    # whole numbers stay integers (the engine's own column, shared with ev.table): a count
+    assert wide[f"{CHUYING}.venture.value"].type == pa.int64()
+    assert wide[f"{CHUYING}.venture.value"].to_pylist() == [0, 0]
+    # a date stays a date: the registration date against the earliest one allowed
+    assert wide[f"{CHUYING}.age.value"].to_pylist() == [date(2019, 5, 1)] * 2
 
 
 def test_result_words_from_nullable_booleans() -> None:

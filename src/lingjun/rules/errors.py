@@ -45,6 +45,7 @@ BAD_INPUT = "政策输入“{name}”的取值“{value}”无效：{detail}（b
 INPUT_FORMS = "是/否输入应为 true、false（或布尔值），数值输入应为数字"
 MISSING_TABLE = "缺少输入表“{table}”（missing table）；需要：{allowed}"
 MISSING_COLUMN = "输入表“{table}”缺少列“{column}”（missing column）"
+BAD_YEARS = "“{name}”的年数“{value}”无效：应为不小于0的整数年（bad number of years）"
 UNKNOWN_ENGINE = "计算引擎“{engine}”不支持（unknown engine）；可用：{allowed}"
 ENGINE_UNAVAILABLE = "计算引擎“{engine}”不可用：{detail}（engine unavailable）"
 UNKNOWN_FORMAT = "输出格式“{fmt}”不支持（unknown format）；可用：{allowed}"
@@ -77,6 +78,7 @@ TEMPLATES: dict[str, str] = {
     "bad_input": BAD_INPUT,
     "missing_table": MISSING_TABLE,
     "missing_column": MISSING_COLUMN,
+    "bad_years": BAD_YEARS,
     "unknown_engine": UNKNOWN_ENGINE,
     "engine_unavailable": ENGINE_UNAVAILABLE,
     "unknown_format": UNKNOWN_FORMAT,

@@ -251,6 +251,9 @@ class _Interpreter:
     def v_YearDate(self, n: E.YearDate) -> date:
         return E.year_date(n.which, self.x.year + n.offset)
 
+    def v_YearsBefore(self, n: E.YearsBefore) -> date:
+        return n.day(self.x.year, self.x.as_of, self.params)
+
     def v_Ref(self, n: E.Ref) -> Any:
         key = (n.kind, n.name)
         if key not in self.memo:
