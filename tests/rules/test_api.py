@@ -426,3 +426,12 @@ def test_an_override_beyond_what_engines_hold_is_a_bad_value(value: str) -> None
         )
     assert info.value.code == "bad_override"
     assert len(str(info.value)) < 400  # a 5 000-digit value is not echoed whole
+
+
+def test_hnte_work_guide_items_are_cited_to_the_work_guide_in_records() -> None:
+    ev = evaluate_dossiers([firm("A", "15")], spec=RunSpec.of(["national.hnte.2016"], year=YEAR, as_of=AS_OF))
+    crit = {c["id"]: c for c in record(ev, "A", "national.hnte.2016")["criteria"]}
+    growth = crit["growth_points_in_range"]
+    assert growth["document"] == "国科发火〔2016〕195号" and growth["article"] == "创新能力评价（四）"
+    assert growth["explanation"].endswith("（国科发火〔2016〕195号 创新能力评价（四））")
+    assert crit["tech_staff"]["document"] == "国科发火〔2016〕32号"

@@ -161,8 +161,8 @@ def load_policy_text(text: str, file: str) -> Policy:
         provisional_reason=reason,
     )
     scope = Scope()
-    params = _parameters(r, root.items.get("parameters"), scope)
-    inputs = _inputs(r, root.items.get("inputs"), scope)
+    params = _parameters(r, root.items.get("parameters"), scope, base.document)
+    inputs = _inputs(r, root.items.get("inputs"), scope, base.document)
     # provisional parameters make everything that uses them provisional
     unverified = {p.name: p.provisional_reason for p in params.values() if not p.verified}
 
@@ -315,7 +315,7 @@ def _cite(r: _Reader, m: YMap, base: Cited, node: E.Node | None, unverified: Map
             if p in unverified and verified:
                 verified, reason = False, unverified[p]
     return Cited(
-        document=r.text(m, "document", base.document),
+        document=_document(r, m, base.document),
         article=r.text(m, "article"),
         source=r.text(m, "source", base.source),
         effective_from=eff_from,
@@ -325,7 +325,23 @@ def _cite(r: _Reader, m: YMap, base: Cited, node: E.Node | None, unverified: Map
     )
 
 
-def _parameters(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Parameter]:
+def _document(r: _Reader, m: YMap, default: str) -> str:
+    """A rule's own issuing document (``document:``), where it is not the policy's: non-empty text."""
+    if "document" not in m.items:
+        return default
+    value = r.text(m, "document").strip()
+    if not value:
+        raise r.err(
+            "bad_value",
+            m.key_lines["document"],
+            key="document",
+            value="",
+            detail="应写明文号，如 国科发火〔2016〕195号",
+        )
+    return value
+
+
+def _parameters(r: _Reader, node: YNode | None, scope: Scope, document: str) -> dict[str, Parameter]:
     if node is None:
         return {}
     if not isinstance(node, YMap):
@@ -336,7 +352,7 @@ def _parameters(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Param
             pnode,
             f"parameters.{name}",
             ("label", "values"),
-            ("type", "unit", "article", "source", "verified", "provisional_reason"),
+            ("type", "unit", "article", "document", "source", "verified", "provisional_reason"),
         )
         type_name = r.text(m, "type", "number")
         if type_name not in _PARAM_TYPES:
@@ -377,6 +393,7 @@ def _parameters(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Param
             source=r.text(m, "source"),
             verified=verified,
             provisional_reason=reason,
+            document=_document(r, m, document),
         )
         scope.params[name] = kind
         if kind == "scale":
@@ -461,14 +478,14 @@ def _scale(r: _Reader, node: YNode, key: str) -> Scale:
     return scale
 
 
-def _inputs(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Input]:
+def _inputs(r: _Reader, node: YNode | None, scope: Scope, document: str) -> dict[str, Input]:
     if node is None:
         return {}
     if not isinstance(node, YMap):
         raise r.err("bad_type", node.line, key="inputs", expected="映射", value=_show(node))
     out: dict[str, Input] = {}
     for name, inode in node.items.items():
-        m = r.mapping(inode, f"inputs.{name}", ("label", "type"), ("article", "unit"))
+        m = r.mapping(inode, f"inputs.{name}", ("label", "type"), ("article", "document", "unit"))
         type_name = r.text(m, "type")
         if type_name not in _INPUT_TYPES:
             raise r.err(
@@ -479,7 +496,12 @@ def _inputs(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Input]:
                 detail=f"可选：{names(_INPUT_TYPES)}",
             )
         out[name] = Input(
-            name, r.text(m, "label"), _INPUT_TYPES[type_name], r.text(m, "article"), r.text(m, "unit")
+            name,
+            r.text(m, "label"),
+            _INPUT_TYPES[type_name],
+            r.text(m, "article"),
+            r.text(m, "unit"),
+            _document(r, m, document),
         )
         scope.inputs[name] = _INPUT_TYPES[type_name]
     return out

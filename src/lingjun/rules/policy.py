@@ -65,6 +65,8 @@ class Parameter:
     source: str = ""
     verified: bool = True
     provisional_reason: str = ""
+    #: the issuing document the article is in (default: the policy's own)
+    document: str = ""
 
     def at(self, on: date) -> Any:
         value: Any = None
@@ -88,6 +90,8 @@ class Input:
     kind: E.Kind
     article: str = ""
     unit: str = ""
+    #: the issuing document the article is in (default: the policy's own)
+    document: str = ""
 
 
 @dataclass(frozen=True)
