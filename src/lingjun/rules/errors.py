@@ -19,6 +19,7 @@ BAD_VALUE = "{file}:{line}: 键“{key}”的取值“{value}”无效：{detail
 DUPLICATE_ID = "{file}:{line}: 标识“{key}”重复定义（duplicate id）"
 PROVISIONAL_WITHOUT_REASON = "{file}:{line}: “{key}”标为未核实（verified: false），须用 provisional_reason 写明原因（provisional without reason）"
 BAD_SCALE = "{file}:{line}: 分档表“{key}”无效：{detail}（bad scale）"
+BAD_LABEL = "{file}:{line}: 键“{key}”中的占位符“{placeholder}”无效：{detail}（bad label placeholder）"
 
 # --- expressions (vocabulary) ----------------------------------------------------------------
 EXPR_SYNTAX = "{file}:{line}: 键“{key}”的表达式语法错误：{detail}（expression syntax error）"
@@ -62,6 +63,7 @@ TEMPLATES: dict[str, str] = {
     "duplicate_id": DUPLICATE_ID,
     "provisional_without_reason": PROVISIONAL_WITHOUT_REASON,
     "bad_scale": BAD_SCALE,
+    "bad_label": BAD_LABEL,
     "expr_syntax": EXPR_SYNTAX,
     "unsupported_syntax": UNSUPPORTED_SYNTAX,
     "unknown_function": UNKNOWN_FUNCTION,

@@ -19,6 +19,7 @@ from lingjun.rules import expr as E
 from lingjun.rules.errors import PolicyError, RulesError, names
 from lingjun.rules.expr_parse import Scope, Where, parse
 from lingjun.rules.policy import (
+    PLACEHOLDER,
     BandDef,
     Bracket,
     Cited,
@@ -31,6 +32,7 @@ from lingjun.rules.policy import (
     ParamKind,
     Policy,
     Scale,
+    render_label,
 )
 from lingjun.rules.yamlio import YMap, YNode, YScalar, YSeq, load_yaml, plain
 
@@ -238,10 +240,16 @@ def load_policy_text(text: str, file: str) -> Policy:
                 if not dep.verified and cite.verified:
                     cite = _replace_cite(cite, False, dep.cite.provisional_reason)
         scope.criteria[cid] = "bool"
+        template = r.text(m, "label")
+        label_params = _label_params(r, template, m.items["label"].line, f"criteria.{cid}.label", params)
         criteria.append(
             Criterion(
                 id=cid,
-                label=r.text(m, "label"),
+                label=render_label(
+                    template, {n: (k, u, params[n].values[-1][1]) for n, k, u in label_params}
+                ),
+                label_template=template,
+                label_params=label_params,
                 test=node,
                 text=text_,
                 cite=cite,
@@ -273,6 +281,32 @@ def load_policy_text(text: str, file: str) -> Policy:
         bands=tuple(bands),
         criteria=tuple(criteria),
     )
+
+
+LABEL_HELP = "只能写 {param.参数名}，如 {param.revenue_min}；标签中不能单独使用 { 或 }"
+
+
+def _label_params(
+    r: _Reader, template: str, line: int, key: str, params: Mapping[str, Parameter]
+) -> tuple[tuple[str, ParamKind, str], ...]:
+    """The parameters a label's placeholders name, checked: ``{param.NAME}`` of a parameter of
+    the policy, nothing else between braces, no brace on its own."""
+    out: dict[str, tuple[str, ParamKind, str]] = {}
+    for m in PLACEHOLDER.finditer(template):
+        inner = m.group(1)
+        name = inner.removeprefix("param.")
+        if not inner.startswith("param.") or not name:
+            raise r.err("bad_label", line, key=key, placeholder=m.group(0), detail=LABEL_HELP)
+        if name not in params:
+            raise r.err(
+                "unknown_reference", line, key=key, kind="参数", name=name, allowed=names(params) or "（无）"
+            )
+        out[name] = (name, params[name].kind, params[name].unit)
+    rest = PLACEHOLDER.sub("", template)
+    for brace in ("{", "}"):
+        if brace in rest:
+            raise r.err("bad_label", line, key=key, placeholder=brace, detail=LABEL_HELP)
+    return tuple(out.values())
 
 
 def _replace_cite(c: Cited, verified: bool, reason: str) -> Cited:
