@@ -48,13 +48,14 @@ from lingjun.rules.loader import (
     _effective,
     _inputs,
     _items,
+    _label_params,
     _new_id,
     _parameters,
     _Reader,
     _replace_cite,
     default_path,
 )
-from lingjun.rules.policy import Cited, Criterion, Metric, Parameter, Policy
+from lingjun.rules.policy import Cited, Criterion, Metric, Parameter, Policy, render_label
 from lingjun.rules.yamlio import YMap, load_yaml
 
 #: tier code → the policy family whose outcome decides it (see prompts' shared vocabulary)
@@ -250,8 +251,8 @@ def load_measures_text(text: str, file: str) -> MeasureSet:
     base = Cited(r.text(head, "document"), "", r.text(head, "source"), eff_from, eff_until, verified, reason)
     doc_id = r.ident(head, "id")
     scope = Scope()
-    params = _parameters(r, root.items.get("parameters"), scope)
-    inputs = _inputs(r, root.items.get("inputs"), scope)
+    params = _parameters(r, root.items.get("parameters"), scope, base.document)
+    inputs = _inputs(r, root.items.get("inputs"), scope, base.document)
     unverified = {p.name: p.provisional_reason for p in params.values() if not p.verified}
     measures: list[Measure] = []
     seen: dict[str, str] = {}
@@ -303,10 +304,18 @@ def load_measures_text(text: str, file: str) -> MeasureSet:
                     ccite.provisional_reason,
                 )
             local.criteria[cid] = "bool"
+            template = r.text(c, "label")
+            label_params = _label_params(
+                r, template, c.key_lines["label"], f"measures.{mid}.conditions.{cid}.label", params
+            )
             criteria.append(
                 Criterion(
                     id=cid,
-                    label=r.text(c, "label"),
+                    label=render_label(
+                        template, {n: (k, u, params[n].values[-1][1]) for n, k, u in label_params}
+                    ),
+                    label_template=template,
+                    label_params=label_params,
                     test=node,
                     text=ctext,
                     cite=ccite,
