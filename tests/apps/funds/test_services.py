@@ -213,3 +213,17 @@ def test_amounts_are_shown_in_words_with_their_parameters():
     assert amount_text(measure_of(LOAN), on=on) == "5万元"
     assert amount_text(measure_of(RD), on=on) == "上年度研发费用 × 0.05（上限 100万元）"
     assert amount_text(measure_of("district_matching"), on=on) == "当年获得的市级认定奖励资金 × 100%"
+
+
+def test_the_review_computes_the_amount_from_the_facts_the_enterprise_supplied(pks):
+    c = claim_apply(
+        enterprise_id=pks[0], measure="district_matching", fiscal_year=2025, inputs={"city_reward": "20"}
+    )
+    reviewed = claim_review(claim_id=c.pk, user=None, passed=True)
+    # a 雏鹰 enterprise that received 20万元 of city reward: matched at the (provisional) 100 %
+    assert reviewed.eligible is True and reviewed.amount == Decimal("200000.00")
+    assert reviewed.tier == "chuying"
+    with pytest.raises(FundsError, match="应为不小于 0 的数值"):
+        claim_apply(
+            enterprise_id=pks[1], measure="district_matching", fiscal_year=2025, inputs={"city_reward": "x"}
+        )

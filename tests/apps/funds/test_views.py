@@ -92,3 +92,17 @@ def test_the_payment_list_opens_in_libreoffice_with_formulas_neutralised(pks, tm
     assert rows[1][9] == "'+PZ-001"
     assert Decimal(rows[1][7]) == Decimal("50000.05")
     assert rows[2][0] == "合计" and Decimal(rows[2][7]) == Decimal("50000.05")
+
+
+def test_an_enterprise_supplies_the_facts_a_measure_needs_when_it_confirms(pks, pool, make_user, client_as):
+    year = date.today().year
+    p = claim(pks[0], measure="dengling_rent_subsidy", year=year, state=Claim.State.PROPOSED, amount=None)
+    firm = client_as(make_user("enterprise", enterprise_uscc=pool[0]))
+    page = firm.get("/funds/enterprise/").content.decode()
+    assert 'name="in_annual_rent"' in page  # the rent is asked for on the proposal
+    response = firm.post("/funds/enterprise/confirm/", {"claim": p.pk, "in_annual_rent": "-3"}, follow=True)
+    assert "应为不小于 0 的数值" in response.content.decode()
+    assert Claim.objects.get(pk=p.pk).state == Claim.State.PROPOSED
+    firm.post("/funds/enterprise/confirm/", {"claim": p.pk, "in_annual_rent": "36.5", "in_bogus": "1"})
+    confirmed = Claim.objects.get(pk=p.pk)
+    assert confirmed.state == Claim.State.APPLIED and confirmed.inputs == {"annual_rent": "36.5"}

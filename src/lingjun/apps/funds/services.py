@@ -61,6 +61,7 @@ BAD_AMOUNT = "金额应为不小于 0 的数值（元，最多两位小数）。
 BUDGET_BELOW_SPENT = "调整后预算 {amount} 元低于已批准和已拨付的合计 {spent} 元，不能调整。"
 ALREADY_CLAIMED = "该企业本年度已有“{measure}”的申请（{state}）。"
 NOT_OWN = "只能处理本企业的申请。"
+BAD_INPUT = "“{label}”应为不小于 0 的数值。"
 
 
 class FundsError(Exception):
@@ -217,8 +218,9 @@ def claim_apply(
     claim.state = Claim.State.APPLIED
     if amount is not None:
         claim.amount = _money(amount)
-    if inputs:
-        claim.inputs = {**claim.inputs, **{k: str(v) for k, v in inputs.items()}}
+    cleaned = _clean_inputs(m, inputs)
+    if cleaned:
+        claim.inputs = {**claim.inputs, **cleaned}
     claim.save()
     return claim
 
@@ -235,6 +237,27 @@ def _tell_enterprise(claim: Claim, subject: str, body: str) -> None:
         url="/funds/enterprise/",
         kind="funds",
     )
+
+
+def _clean_inputs(m: Measure, inputs: Mapping[str, Any] | None) -> dict[str, str]:
+    """The facts an enterprise supplied for a measure, checked: only the measure's inputs, numbers
+    as non-negative decimals, yes/no as true/false."""
+    out: dict[str, str] = {}
+    for name, raw in (inputs or {}).items():
+        spec = m.policy.inputs.get(name)
+        if spec is None or raw is None or str(raw).strip() == "":
+            continue
+        if spec.kind == "bool":
+            out[name] = "true" if str(raw).strip().lower() in ("true", "1", "是") else "false"
+            continue
+        try:
+            value = Decimal(str(raw).strip())
+        except ArithmeticError:
+            raise _err("bad_input", BAD_INPUT, label=spec.label) from None
+        if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+            raise _err("bad_input", BAD_INPUT, label=spec.label)
+        out[name] = str(value)
+    return out
 
 
 def _locked(claim_id: int) -> Claim:
@@ -255,9 +278,10 @@ def claim_confirm(
     if enterprise_id is not None and claim.enterprise_id != enterprise_id:
         raise _err("not_own", NOT_OWN)
     _require(claim, (Claim.State.PROPOSED,), "确认")
+    cleaned = _clean_inputs(measure_of(claim.measure), inputs)
     claim.state = Claim.State.APPLIED
-    if inputs:
-        claim.inputs = {**claim.inputs, **{k: str(v) for k, v in inputs.items()}}
+    if cleaned:
+        claim.inputs = {**claim.inputs, **cleaned}
     claim.save(update_fields=["state", "inputs", "updated_at"])
     return claim
 
@@ -291,7 +315,7 @@ def claim_check(*, claim: Claim, as_of: date | None = None) -> Claim:
             if name in claim.inputs:
                 raw = claim.inputs[name]
                 if spec.kind == "bool":
-                    cols[name] = pa.array([str(raw).lower() in ("true", "1", "是")], pa.bool_())
+                    cols[name] = pa.array([str(raw) == "true"], pa.bool_())
                 else:
                     cols[name] = pa.array([Decimal(str(raw))], pa.decimal128(18, 4))
         if len(cols) > 1:

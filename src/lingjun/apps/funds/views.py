@@ -43,6 +43,27 @@ def _claim_id(request: HttpRequest) -> int | None:
         return None
 
 
+def _inputs_of(measure_id: str) -> list[dict[str, str]]:
+    """The facts an enterprise supplies for a measure (annual rent, area, city reward …)."""
+    try:
+        m = services.measure_of(measure_id)
+    except FundsError:
+        return []
+    return [{"name": n, "label": i.label, "kind": i.kind, "unit": i.unit} for n, i in m.policy.inputs.items()]
+
+
+def _posted_inputs(request: HttpRequest, measure_id: str) -> dict[str, str]:
+    out = {}
+    for spec in _inputs_of(measure_id):
+        raw = request.POST.get(f"in_{spec['name']}", "").strip()
+        if spec["kind"] == "bool":
+            if raw in ("true", "false"):
+                out[spec["name"]] = raw
+        elif raw:
+            out[spec["name"]] = raw[:30]
+    return out
+
+
 def _labels() -> dict[str, str]:
     return {m.id: m.label for m in services.measures().measures}
 
@@ -79,10 +100,20 @@ def enterprise_page(request: HttpRequest) -> HttpResponse:
     context = {
         "year": year,
         "labels": _labels(),
-        "proposals": [c for c in claims if c.state == Claim.State.PROPOSED],
+        "proposals": [
+            {"c": c, "inputs": _inputs_of(c.measure)} for c in claims if c.state == Claim.State.PROPOSED
+        ],
         "claims": [c for c in claims if c.state != Claim.State.PROPOSED],
-        "next": [m for m in measures if m["eligible"] is None and m["measure"] not in open_measures],
-        "eligible": [m for m in measures if m["eligible"] is True and m["measure"] not in open_measures],
+        "next": [
+            {**m, "inputs": _inputs_of(m["measure"])}
+            for m in measures
+            if m["eligible"] is None and m["measure"] not in open_measures
+        ],
+        "eligible": [
+            {**m, "inputs": _inputs_of(m["measure"])}
+            for m in measures
+            if m["eligible"] is True and m["measure"] not in open_measures
+        ],
     }
     return render(request, "funds/enterprise.html", context)
 
@@ -93,7 +124,12 @@ def confirm(request: HttpRequest) -> HttpResponse:
     return _act(
         request,
         f"{reverse_url('funds:enterprise')}?year={_year(request)}",
-        lambda pk: services.claim_confirm(claim_id=pk, user=user, enterprise_id=user.enterprise_id),
+        lambda pk: services.claim_confirm(
+            claim_id=pk,
+            user=user,
+            enterprise_id=user.enterprise_id,
+            inputs=_posted_inputs(request, Claim.objects.get(pk=pk).measure),
+        ),
         _("已确认申领，等待区科技局审核。"),
     )
 
@@ -104,7 +140,11 @@ def apply(request: HttpRequest) -> HttpResponse:
     measure = request.POST.get("measure", "")
     try:
         services.claim_apply(
-            enterprise_id=int(user.enterprise_id or 0), measure=measure, fiscal_year=_year(request), user=user
+            enterprise_id=int(user.enterprise_id or 0),
+            measure=measure,
+            fiscal_year=_year(request),
+            user=user,
+            inputs=_posted_inputs(request, measure),
         )
     except FundsError as exc:
         messages.error(request, exc.message)
