@@ -177,3 +177,19 @@ def test_a_once_only_reward_already_paid_is_not_proposed_again(demo_district):
     )
     proposals_refresh(fiscal_year=YEAR, as_of=TODAY)
     assert set(_proposals()) == set(expected) - {(uscc, "chuying_loan_reward")}
+
+
+def test_a_finished_evaluation_refreshes_the_proposals_when_the_year_has_a_budget(pool):
+    from unittest import mock
+
+    from lingjun.apps.evaluation.models import EvaluationRun
+
+    run = EvaluationRun.objects.create(policies=["tianjin.chuying.2021"], year=YEAR, as_of=TODAY)
+    with mock.patch("lingjun.apps.funds.services.timezone.localdate", return_value=TODAY):
+        run.status = EvaluationRun.Status.DONE
+        run.save(update_fields=["status"])  # no budget for the year: nothing happens
+        assert not Job.objects.filter(kind="funds_proposals").exists()
+        budget("chuying_loan_reward", amount="1000000", year=YEAR)
+        run.save(update_fields=["status"])
+    job = Job.objects.get(kind="funds_proposals")
+    assert job.status == Job.Status.DONE and job.params == {"fiscal_year": YEAR, "as_of": TODAY.isoformat()}
