@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lingjun.apps.web.middleware.SecurityHeadersMiddleware",
     "lingjun.apps.audit.requestlocal.AuditContextMiddleware",
+    # a staff user whose password expired may only change it (or log out)
+    "lingjun.apps.web.middleware.PasswordExpiryMiddleware",
     # last, as django-axes asks
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,7 +171,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "lingjun.apps.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # staff roles (every role but enterprise users): 10 characters of 3 of the 4 classes (等保 2.0)
+    {
+        "NAME": "lingjun.apps.accounts.validators.StaffPasswordValidator",
+        "OPTIONS": {"min_length": 10, "min_classes": 3},
+    },
 ]
+#: days after which a staff role's password must be changed (the login leads to 修改密码 and
+#: nothing else opens until it is); 0 turns expiry off
+LINGJUN_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("LINGJUN_PASSWORD_MAX_AGE_DAYS", "90"))
 
 LANGUAGE_CODE = os.environ.get("LINGJUN_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

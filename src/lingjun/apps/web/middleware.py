@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 
+from lingjun.apps.accounts.selectors import password_expired
 from lingjun.apps.errors import MAX_QUERY_STRING, query_too_long
 
 #: scripts only from the platform's own static files (no inline script, no eval); styles may be
@@ -86,3 +88,27 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class PasswordExpiryMiddleware:
+    """A staff user whose password is older than ``LINGJUN_PASSWORD_MAX_AGE_DAYS`` (等保 2.0) is
+    sent to 修改密码 by every request, and can do nothing else until the password is changed:
+    only that page, logging out and the language switch answer (static files are served before
+    this). An htmx request is told to load the page (``HX-Redirect``).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and password_expired(user=user, now=timezone.now()):
+            target = reverse("web:password_change")
+            allowed = {target, reverse("web:logout"), reverse("set_language")}
+            if request.path not in allowed:
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = target
+                    return response
+                return HttpResponseRedirect(target)
+        return self.get_response(request)
