@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "lingjun.apps.web.middleware.QueryLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # an upload above LINGJUN_IMPORT_MAX_FILE_MB: 413 before the body is read whole
+    "lingjun.apps.web.middleware.UploadLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -254,6 +256,12 @@ LINGJUN_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("LINGJUN_IMPORT_MAX_UNZIPPED
 LINGJUN_IMPORT_MAX_ROWS = int(os.environ.get("LINGJUN_IMPORT_MAX_ROWS", "200000"))
 LINGJUN_IMPORT_MAX_CELLS = int(os.environ.get("LINGJUN_IMPORT_MAX_CELLS", "3000000"))
 LINGJUN_IMPORT_MAX_ERRORS = int(os.environ.get("LINGJUN_IMPORT_MAX_ERRORS", "1000"))
+#: the first handler counts an upload's bytes and stops reading the body past the file limit
+FILE_UPLOAD_HANDLERS = [
+    "lingjun.apps.web.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

@@ -299,14 +299,10 @@ def transfer(request: HttpRequest) -> HttpResponse:
         context["form"] = form
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > IMPORT_IN_REQUEST_BYTES:  # a large file: stored, then a job imports it
-                try:
-                    job = enterprises_import_enqueue(source=upload, file_name=upload.name, user=user)
-                except ValueError as exc:
-                    form.add_error("file", str(exc))
-                else:
-                    return redirect("jobs:detail", job_pk=job.pk)
             try:
+                if upload.size > IMPORT_IN_REQUEST_BYTES:  # a large file: screened, stored, imported by a job
+                    job = enterprises_import_enqueue(source=upload, file_name=upload.name, user=user)
+                    return redirect("jobs:detail", job_pk=job.pk)
                 batch = enterprises_import_file(
                     source=upload, file_name=upload.name, user=user, today=timezone.localdate()
                 )

@@ -16,7 +16,9 @@ from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 
 from lingjun.apps.accounts.selectors import password_expired
-from lingjun.apps.errors import MAX_QUERY_STRING, query_too_long
+from lingjun.apps.errors import MAX_QUERY_STRING, query_too_long, upload_too_large
+from lingjun.apps.web.uploads import FORM_SLACK, REFUSED_ATTRIBUTE, upload_max_bytes
+from lingjun.dossier.limits import size_text
 
 #: scripts only from the platform's own static files (no inline script, no eval); styles may be
 #: inline (a few style attributes; the admin's); nothing from elsewhere, no framing, no plugins
@@ -112,3 +114,35 @@ class PasswordExpiryMiddleware:
                     return response
                 return HttpResponseRedirect(target)
         return self.get_response(request)
+
+
+class UploadLimitMiddleware:
+    """A 413 for an upload above the largest file the platform accepts, before it is read whole.
+
+    A declared ``Content-Length`` above the limit is refused before a byte of the body is read;
+    otherwise :class:`lingjun.apps.web.uploads.LimitedUploadHandler` stops the parse as soon as
+    the files pass the limit (a body sent without an honest length), and the view is not called.
+    Placed after ``CsrfViewMiddleware``, whose ``process_view`` parses the body first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > upload_max_bytes() + FORM_SLACK:
+                return upload_too_large(request, size_text(upload_max_bytes()))
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            request.FILES  # noqa: B018 - parse now (the CSRF check usually has), through the handler
+            if getattr(request, REFUSED_ATTRIBUTE, None):
+                return upload_too_large(request, size_text(upload_max_bytes()))
+        return None
