@@ -245,9 +245,16 @@ TASK_BACKENDS = {
 LINGJUN_TASKS = os.environ.get("LINGJUN_TASKS") or ("rq" if REDIS_URL else "database")
 if LINGJUN_TASKS not in TASK_BACKENDS:
     raise ImproperlyConfigured(f"LINGJUN_TASKS 只能是 {'、'.join(TASK_BACKENDS)}，实际为“{LINGJUN_TASKS}”。")
-TASKS = {"default": {"BACKEND": TASK_BACKENDS[LINGJUN_TASKS]}}
+#: the queue jobs are sent to and workers take them from: deployments (or test runs) that share
+#: one Redis database keep apart by each using its own
+#: (the tasks are declared on ``default``, which stays valid; they are sent to this one)
+LINGJUN_JOB_QUEUE = os.environ.get("LINGJUN_JOB_QUEUE", "default")
+_JOB_QUEUES = sorted({"default", LINGJUN_JOB_QUEUE})
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[LINGJUN_TASKS], "QUEUES": _JOB_QUEUES}}
 #: a job may run for hours on a large pool: RQ's own 3-minute limit would kill it
-RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600}}
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600} for name in _JOB_QUEUES
+}
 #: a job whose worker (on another host) sent no heartbeat for this long is taken as dead
 LINGJUN_JOB_STALE_SECONDS = int(os.environ.get("LINGJUN_JOB_STALE_SECONDS", "600"))
 # Imported files are untrusted: limits checked while reading, before any work (docs/configuration.md)

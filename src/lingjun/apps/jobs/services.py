@@ -118,7 +118,8 @@ def job_enqueue(*, job: Job, task_path: str) -> None:
     pk, attempt = job.pk, job.attempt
 
     def send() -> None:
-        result = import_string(task_path).enqueue(job_id=pk, attempt=attempt)
+        task = import_string(task_path).using(queue_name=settings.LINGJUN_JOB_QUEUE)
+        result = task.enqueue(job_id=pk, attempt=attempt)
         Job.objects.filter(pk=pk, attempt=attempt).update(task_id=str(result.id))
 
     transaction.on_commit(send)

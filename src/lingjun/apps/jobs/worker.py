@@ -68,7 +68,7 @@ def _run_database(*, burst: bool) -> None:
     from django_tasks_db.management.commands.db_worker import Worker
 
     worker = Worker(
-        queue_names=["default"],
+        queue_names=[settings.LINGJUN_JOB_QUEUE],
         interval=0.5,
         batch=burst,
         backend_name="default",
@@ -85,7 +85,7 @@ def _run_rq(*, burst: bool) -> None:
     import django_rq
 
     worker = django_rq.get_worker(
-        "default",
+        settings.LINGJUN_JOB_QUEUE,
         job_class="django_tasks_rq.backend.Job",
         worker_class="lingjun.apps.jobs.rqworker.JobWorker",
         name=f"lingjun-{this_worker()}-{uuid.uuid4().hex[:6]}",
