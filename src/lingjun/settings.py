@@ -253,8 +253,12 @@ _JOB_QUEUES = sorted({"default", LINGJUN_JOB_QUEUE})
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[LINGJUN_TASKS], "QUEUES": _JOB_QUEUES}}
 #: a job may run for hours on a large pool: RQ's own 3-minute limit would kill it
 RQ_QUEUES = {
-    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600} for name in _JOB_QUEUES
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600}
+    for name in _JOB_QUEUES
 }
+#: days the files under LINGJUN_HOME/jobs (exports to download, uploads waiting) are kept; a
+#: worker deletes older ones when it starts (0: never)
+LINGJUN_JOB_FILES_RETENTION_DAYS = int(os.environ.get("LINGJUN_JOB_FILES_RETENTION_DAYS", "7"))
 #: a job whose worker (on another host) sent no heartbeat for this long is taken as dead
 LINGJUN_JOB_STALE_SECONDS = int(os.environ.get("LINGJUN_JOB_STALE_SECONDS", "600"))
 # Imported files are untrusted: limits checked while reading, before any work (docs/configuration.md)

@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
-from lingjun.apps.jobs.services import jobs_heartbeat, jobs_recover, this_worker
+from lingjun.apps.jobs.services import job_files_sweep, jobs_heartbeat, jobs_recover, this_worker
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def worker_run(
     if backend == "immediate":
         raise ValueError(NO_WORKER_FOR_IMMEDIATE)
     recovered = jobs_recover()
+    job_files_sweep(now=timezone.now())  # files past LINGJUN_JOB_FILES_RETENTION_DAYS
     connection.close()
     if started is not None:
         started(recovered)
