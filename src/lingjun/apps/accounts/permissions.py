@@ -62,6 +62,7 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("home.view", "首页"),
     Action("account.password", "修改本人密码"),
+    Action("notifications.view", "查看本人消息"),
     Action("enterprise.view", "查看企业档案"),
     Action("enterprise.edit", "修改企业档案"),
     Action("enterprise.edit_restricted", "修改所属镇街园区、信用情况、资质"),
@@ -102,6 +103,7 @@ MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "home.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
     # one's own password: whoever may log in and open the home page
     "account.password": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
+    "notifications.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
     "enterprise.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL},
     "enterprise.edit": {_A: _ALL, _S: _ALL, _E: _OWN},
     "enterprise.edit_restricted": {_A: _ALL, _S: _ALL},
