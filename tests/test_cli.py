@@ -286,6 +286,13 @@ def test_serve_serves_the_app_and_its_static_files(home: Path):
         assert "登录" in login.read().decode("utf-8")
         for asset in ("/static/lingjun/lingjun.css", "/static/vendor/htmx/htmx.min.js"):
             assert urllib.request.urlopen(base + asset, timeout=5).status == 200
+        # a body above the upload limit is refused before it is read (waitress's own limit)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(
+                b"POST /transfer/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 104857600\r\n\r\n"
+            )
+            assert conn.recv(100).startswith(b"HTTP/1.1 413")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
