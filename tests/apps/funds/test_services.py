@@ -227,3 +227,35 @@ def test_the_review_computes_the_amount_from_the_facts_the_enterprise_supplied(p
         claim_apply(
             enterprise_id=pks[1], measure="district_matching", fiscal_year=2025, inputs={"city_reward": "x"}
         )
+
+
+def test_reports_add_up_by_town_source_and_year(pks):
+    from lingjun.apps.funds.selectors import reconciliation, report
+
+    budget(amount="1000000")
+    budget(RD, amount="1000000")
+    amount_confirm(measure=RD, fiscal_year=2025, user=None)
+    a = claim(pks[0])
+    Claim.objects.filter(pk=a.pk).update(town="杨村街道", tier="chuying")
+    b = claim(pks[2], measure=RD, amount="1234.56")
+    Claim.objects.filter(pk=b.pk).update(town="梅厂镇", tier="dengling")
+    claim_approve(claim_id=a.pk, user=None)
+    claim_approve(claim_id=b.pk, user=None)
+    claim_disburse(claim_id=b.pk, user=None, voucher_number="PZ", voucher_date=date(2025, 8, 1))
+    by_town = {r.key: (r.approved, r.disbursed) for r in report(by="town", fiscal_year=2025)}
+    assert by_town == {"杨村街道": (Decimal("50000.00"), 0), "梅厂镇": (0, Decimal("1234.56"))}
+    by_source = {r.key: r.approved + r.disbursed for r in report(by="source", fiscal_year=2025)}
+    assert by_source == {"city": Decimal("50000.00"), "district": Decimal("1234.56")}
+    assert {r.key for r in report(by="tier", fiscal_year=2025)} == {"chuying", "dengling"}
+    assert [(r.key, r.claims) for r in report(by="year")] == [(2025, 2)]
+    assert all(r.ok for r in reconciliation(fiscal_year=2025)) and len(reconciliation(fiscal_year=2025)) == 2
+
+
+def test_the_reconciliation_finds_a_total_the_ledger_does_not_explain(pks):
+    from lingjun.apps.funds.selectors import reconciliation
+
+    b = budget(amount="100000")
+    claim_approve(claim_id=claim(pks[0]).pk, user=None)
+    assert [r.ok for r in reconciliation(fiscal_year=2025)] == [True]
+    Budget.objects.filter(pk=b.pk).update(committed=Decimal("40000"))  # a write around the services
+    assert [r.ok for r in reconciliation(fiscal_year=2025)] == [False]
