@@ -522,15 +522,23 @@ def _pool_measures(*, fiscal_year: int, as_of: date) -> Any:
     return combine(evaluation_of_pool(spec=spec), ms, year=fiscal_year, as_of=as_of, keep_unknown=False)
 
 
-@transaction.atomic
 def proposals_refresh(*, fiscal_year: int, as_of: date) -> dict[str, int]:
     """免申即享: propose every measure to every enterprise the engine finds eligible, set-based.
 
     Open proposals the engine no longer finds eligible lapse; new eligible pairs without a claim
     of the year (or, for once-only measures, without a paid or approved one ever) become proposals;
-    amounts of open proposals follow the engine. Returns counts."""
+    amounts of open proposals follow the engine. Returns counts.
+
+    The engine reads the pool outside any transaction (on SQLite a write transaction would hold the
+    database's write lock for the whole evaluation); the writes are one short transaction."""
     me = _pool_measures(fiscal_year=fiscal_year, as_of=as_of)
-    eligible = me.eligible().select(["uscc", "measure", "amount_fen", "tier"])
+    with transaction.atomic():
+        return _proposals_write(
+            eligible=me.eligible().select(["uscc", "measure", "amount_fen", "tier"]), fiscal_year=fiscal_year
+        )
+
+
+def _proposals_write(*, eligible: pa.Table, fiscal_year: int) -> dict[str, int]:
     ms = measures()
     # the enterprise ids and towns, as Arrow (one query)
     ents = list(Enterprise.objects.values_list("uscc", "id", "town"))
