@@ -239,3 +239,21 @@ def test_the_check_runs_as_a_job(pks, enter, sent, staff, django_capture_on_comm
     assert job.status == Job.Status.DONE, job.error
     assert job.result["serious_dishonesty"] == 1
     assert reason_of(m) == ExitReason.SERIOUS_DISHONESTY and m.exited_by == staff
+
+
+def test_exit_notifications_are_stored_for_the_enterprise_and_its_town_officer(pks, enter, make_user):
+    """Without the test seam: the notifications app stores the messages."""
+    from lingjun.apps.notifications.models import Notification
+
+    enter(pks[2])  # 梅厂镇
+    owner = make_user("enterprise", enterprise_uscc=Enterprise.objects.get(pk=pks[2]).uscc)
+    officer = make_user("town_officer", town="梅厂镇")
+    other_officer = make_user("town_officer", town="杨村街道")
+    Enterprise.objects.filter(pk=pks[2]).update(serious_dishonesty=True)
+    memberships_exit_credit(as_of=date(2025, 7, 1), user=None)
+    mine = Notification.objects.get(user=owner)
+    assert (
+        mine.kind == "membership.exit" and "严重违法失信" in mine.subject and mine.url == "/membership/mine/"
+    )
+    assert "天津测试科技有限公司3" in Notification.objects.get(user=officer).body
+    assert not Notification.objects.filter(user=other_officer).exists()

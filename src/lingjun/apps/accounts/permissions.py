@@ -77,6 +77,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("recognition.review", "区科技局审查"),
     Action("recognition.municipal_result", "录入市级评审结果"),
     Action("recognition.publish", "发布公示公告名单"),
+    # membership (入库企业动态管理)
+    Action("membership.view", "查看入库企业"),
+    Action("membership.manage", "管理入库企业（出库、复核）"),
+    Action("membership.annual_update", "企业年度信息更新"),
     # funds (资金扶持)
     Action("funds.claim", "企业申请扶持资金"),
     Action("funds.review", "审核扶持资金"),
@@ -115,6 +119,9 @@ MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "recognition.review": {_A: _ALL, _S: _ALL},
     "recognition.municipal_result": {_V: _ALL},
     "recognition.publish": {_A: _ALL, _S: _ALL, _V: _ALL},
+    "membership.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL},
+    "membership.manage": {_A: _ALL, _S: _ALL},
+    "membership.annual_update": {_E: _OWN},
     "funds.claim": {_E: _OWN},
     "funds.review": {_A: _ALL, _S: _ALL},
     "funds.approve": {_F: _ALL},

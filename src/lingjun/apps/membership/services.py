@@ -9,7 +9,6 @@ sequence skips numbers already taken.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,6 +40,7 @@ from lingjun.apps.membership.models import (
     Tier,
 )
 from lingjun.apps.membership.selectors import active_memberships, active_q
+from lingjun.apps.notifications.services import notification_send
 
 logger = logging.getLogger(__name__)
 
@@ -278,23 +278,15 @@ def required_qualifications() -> dict[str, tuple[str, ...]]:
 
 
 def _sender() -> Any:
-    """:func:`lingjun.apps.notifications.services.notification_send`, or None while that app is
-    not there (an adapter: it lands on main in parallel)."""
-    try:
-        return importlib.import_module("lingjun.apps.notifications.services").notification_send
-    except (ImportError, AttributeError):
-        return None
+    """The function that stores and e-mails messages (a seam for tests)."""
+    return notification_send
 
 
 def _notify(*, users: Sequence[Any], subject: str, body: str, url: str = "", kind: str = "") -> int:
-    """Store an in-app message (and e-mail) for ``users``; returns how many were stored."""
+    """Store an in-app message (and e-mail) for ``users``; returns how many were notified."""
     if not users:
         return 0
-    send = _sender()
-    if send is None:
-        logger.warning("notifications not available: %s (%d users)", subject, len(users))
-        return 0
-    return int(send(users=list(users), subject=subject, body=body, url=url, kind=kind))
+    return int(_sender()(users=list(users), subject=subject, body=body, url=url, kind=kind))
 
 
 def _enterprise_users(enterprise_ids: Iterable[int]) -> list[User]:
