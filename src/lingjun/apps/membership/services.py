@@ -741,7 +741,10 @@ def findings_confirm(*, findings: QuerySet[ReviewFinding], on: date, note: str, 
         )
         if decided:
             # the members of exactly the findings this call decided (their decision time is ``now``)
-            just_confirmed = findings.filter(status=ReviewFinding.Status.CONFIRMED, decided_at=now)
+            # (not ``findings``: the caller's filter may say "pending", which they no longer are)
+            just_confirmed = ReviewFinding.objects.filter(
+                status=ReviewFinding.Status.CONFIRMED, decided_at=now, decided_by=who
+            )
             _bulk_exit(
                 qs=Membership.objects.filter(pk__in=just_confirmed.values("membership_id")),
                 on=on,
