@@ -126,3 +126,14 @@ def test_confirm_exits_with_reason_review_failed_and_dismiss_needs_a_reason(memb
     assert members[2].enterprise_id not in set(
         active_memberships(as_of=date(2025, 7, 2)).values_list("enterprise_id", flat=True)
     )
+
+
+def test_a_review_whose_job_is_given_up_is_marked_failed(members):
+    from lingjun.apps.jobs.services import job_abandoned, job_create
+
+    review = PoolReview.objects.create(as_of=AS_OF, year=2025)
+    job = job_create(kind="pool_review", subject_id=review.pk)
+    job.error = "后台进程停止"
+    job_abandoned.send(sender=None, job=job)
+    review.refresh_from_db()
+    assert review.status == PoolReview.Status.FAILED and review.error == "后台进程停止"

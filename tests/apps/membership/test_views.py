@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.membership.models import AnnualUpdate, ExitReason, Membership, PoolReview, ReviewFinding
 
 pytestmark = pytest.mark.django_db

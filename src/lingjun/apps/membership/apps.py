@@ -30,3 +30,6 @@ class MembershipConfig(AppConfig):
     )
     enterprise_panels = (Panel("membership/_enterprise_panel.html", "membership.view", order=20),)
     demo = "lingjun.apps.membership.demo.populate"
+
+    def ready(self) -> None:
+        from lingjun.apps.membership import receivers  # noqa: F401 - connects the job signals

@@ -55,6 +55,7 @@ ALREADY_MEMBER = (
 )
 NUMBER_TAKEN = "入库登记编号“{number}”已被使用。"
 UNKNOWN_REASON = "未知的出库原因“{reason}”。"
+EXIT_NOTE_REQUIRED = "出库须填写说明。"
 ALREADY_EXITED = "该入库记录（登记编号 {number}）已于 {on} 出库。"
 EXIT_BEFORE_START = "出库日期（{on}）不能早于有效期起（{start}）。"
 
@@ -216,6 +217,8 @@ def membership_exit(*, membership_id: int, on: date, reason: str, note: str, use
     """出库: end one membership on ``on`` with a reason code and a text (who and when recorded)."""
     if reason not in ExitReason.values:
         raise MembershipError("unknown_reason", UNKNOWN_REASON.format(reason=reason))
+    if not note.strip():
+        raise MembershipError("note_required", EXIT_NOTE_REQUIRED)
     membership = Membership.objects.select_for_update().get(pk=membership_id)
     if membership.exited_on is not None:
         raise MembershipError(
@@ -717,6 +720,13 @@ def _notify_findings(*, review: PoolReview) -> int:
             kind="membership.finding",
         )
     return sent
+
+
+def pool_review_stopped(*, review_pk: int, error: str) -> None:
+    """Mark a review whose job was given up or cancelled as failed (it stored nothing)."""
+    PoolReview.objects.filter(pk=review_pk, status=PoolReview.Status.RUNNING).update(
+        status=PoolReview.Status.FAILED, error=error or "复核未完成", finished_at=timezone.now()
+    )
 
 
 def pool_review_job(job: Job) -> dict[str, Any]:
