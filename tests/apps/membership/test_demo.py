@@ -31,7 +31,7 @@ def test_demo_fills_every_state(make_user):
     staff = make_user("district_staff")
     firm = make_user("enterprise", enterprise_uscc=Enterprise.objects.get(pk=firm_pk).uscc)
     report = populate(today=TODAY, users={"district_staff": staff, "enterprise": firm})
-    assert "入库企业" in report
+    assert "入库企业" in report, report
     active = active_memberships(as_of=TODAY)
     assert set(active.values_list("tier", flat=True)) == set(Tier.values)
     assert Membership.objects.filter(valid_until__lt=TODAY, exited_on__isnull=True).count() == 5  # expired

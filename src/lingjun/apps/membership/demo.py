@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+import pyarrow.compute as pc
+
 from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.membership.models import (
     AnnualUpdate,
@@ -44,13 +46,20 @@ def populate(*, today: date, users: Mapping[str, Any]) -> str:
         return ""
     staff = users.get("district_staff")
     firm = users.get("enterprise")
-    wanted = sum(PER_TIER.values()) + 5 + len(EXITS)
-    ids = list(Enterprise.objects.order_by("pk").values_list("pk", flat=True)[: wanted * 3 : 3])
-    if firm is not None and firm.enterprise_id and firm.enterprise_id not in ids:
-        ids.insert(0, firm.enterprise_id)
-    if len(ids) < wanted:
-        return ""
-    it = iter(ids)
+    passing, rest = _candidates(today=today)
+    taken: set[int] = set()
+    if firm is not None and firm.enterprise_id:
+        passing[Tier.CHUYING] = [firm.enterprise_id, *passing[Tier.CHUYING]]
+
+    def take(*sources: list[int]) -> int:
+        for source in sources:
+            while source:
+                pk = source.pop(0)
+                if pk not in taken:
+                    taken.add(pk)
+                    return pk
+        raise LookupError
+
     start = date(today.year - 2, 12, 20)
     made: dict[str, list[Membership]] = {t: [] for t in PER_TIER}
 
@@ -64,13 +73,23 @@ def populate(*, today: date, users: Mapping[str, Any]) -> str:
             user=staff,
         )
 
-    for tier, n in PER_TIER.items():
-        for i in range(n):
-            made[tier].append(enter(next(it), tier, start + timedelta(days=i), date(today.year + 1, 12, 31)))
-    # promotion: three 雏鹰 became 瞪羚 this year
-    promoted_on = max(date(today.year, 3, 1), start)
-    for m in made[Tier.CHUYING][-3:]:
-        enter(m.enterprise_id, Tier.DENGLING, promoted_on, None)
+    try:
+        for tier, n in PER_TIER.items():
+            # most members meet their tier today (by the engine); every 12th no longer does: the
+            # review finds those
+            own = passing.get(tier, passing[Tier.CHUYING])
+            for i in range(n):
+                pk = take(rest, own) if i % 12 == 11 else take(own, passing[Tier.CHUYING], rest)
+                made[tier].append(enter(pk, tier, start + timedelta(days=i), date(today.year + 1, 12, 31)))
+        # promotion: three 雏鹰 became 瞪羚 this year (those that meet the 瞪羚 criteria, if any)
+        promoted_on = max(date(today.year, 3, 1), start)
+        dengling = set(passing.get(Tier.DENGLING, []))
+        chuying = sorted(made[Tier.CHUYING], key=lambda m: m.enterprise_id not in dengling)
+        for m in chuying[:3]:
+            enter(m.enterprise_id, Tier.DENGLING, promoted_on, None)
+        it = iter([take(rest, passing[Tier.CHUYING]) for _ in range(5 + len(EXITS))])
+    except LookupError:
+        return ""
     # expired: five whose validity ended last year
     for _ in range(5):
         enter(next(it), Tier.CHUYING, date(today.year - 4, 1, 1), date(today.year - 1, 12, 31))
@@ -108,6 +127,34 @@ def populate(*, today: date, users: Mapping[str, Any]) -> str:
         f"入库企业：{Membership.objects.filter(source='demo').count()} 条入库记录"
         f"（已出库 {Membership.objects.filter(source='demo', exited_on__isnull=False).count()} 条），"
         f"年度信息更新已完成 {len(done)} 家、未完成 {len(owing) - len(done)} 家；{findings}"
+    )
+
+
+def _candidates(*, today: date) -> tuple[dict[str, list[int]], list[int]]:
+    """Per tier (雏鹰, 瞪羚), the enterprises that meet its criteria today by the engine; and the
+    enterprises that meet neither (by pk)."""
+    from django.conf import settings
+
+    from lingjun.apps.evaluation.services import evaluation_of_pool
+    from lingjun.rules.spec import RunSpec
+
+    tiers = (Tier.CHUYING, Tier.DENGLING)
+    passed: dict[str, set[str]] = {t: set() for t in tiers}
+    try:
+        spec = RunSpec.of([f"tianjin.{t}" for t in tiers], year=today.year, as_of=today)
+        evaluation = evaluation_of_pool(spec=spec, engine=settings.LINGJUN_ENGINE)
+        table = evaluation.table
+        for plan in evaluation.plans:
+            tier = plan.policy.family.removeprefix("tianjin.")
+            column = table[plan.result_column]
+            passed[tier] = set(table.filter(pc.fill_null(column, False))["uscc"].to_pylist())
+    except Exception:  # the demo goes on with any enterprises
+        pass
+    rows = list(Enterprise.objects.order_by("pk").values_list("pk", "uscc"))
+    anyone = set().union(*passed.values())
+    return (
+        {t: [pk for pk, u in rows if u in passed[t]] for t in tiers},
+        [pk for pk, u in rows if u not in anyone],
     )
 
 
