@@ -202,3 +202,26 @@ def test_staff_starts_the_check_and_a_review(members, staff_client, django_captu
     from lingjun.apps.jobs.models import Job
 
     assert Job.objects.filter(kind="member_sweep", status="done").exists()
+
+
+def test_home_sections(members, staff_client, make_user, client_as, pool):
+    page = staff_client.get("/").content.decode()
+    assert 'id="home-membership"' in page and "待处理的复核发现" in page
+    firm = client_as(make_user("enterprise", enterprise_uscc=pool[1])).get("/").content.decode()
+    assert members[1].registration_number in firm
+    outsider = client_as(make_user("finance", department="区财政局")).get("/").content.decode()
+    assert 'id="home-membership"' not in outsider
+
+
+def test_expiring_and_expired_tabs(pks, enter, staff_client):
+    today = date.today()
+    from datetime import timedelta
+
+    soon = enter(pks[0], valid_from=today - timedelta(days=400), valid_until=today + timedelta(days=30))
+    enter(pks[1], valid_from=today - timedelta(days=800), valid_until=today - timedelta(days=1))
+    expiring = staff_client.get(LIST, {"status": "expiring"}).content.decode()
+    assert soon.registration_number in expiring and "天津测试科技有限公司2" not in expiring
+    expired = staff_client.get(LIST, {"status": "expired"}).content.decode()
+    assert (
+        "天津测试科技有限公司2" in expired and "已到期" in expired and "天津测试科技有限公司1" not in expired
+    )

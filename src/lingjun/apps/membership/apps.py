@@ -3,7 +3,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from lingjun.apps.web.entries import NavEntry, Panel
+from lingjun.apps.web.entries import HomeSection, NavEntry, Panel
 
 
 class MembershipConfig(AppConfig):
@@ -28,6 +28,7 @@ class MembershipConfig(AppConfig):
         ),
         NavEntry(_("我的入库"), "membership:mine", "membership.annual_update", order=32),
     )
+    home = (HomeSection("membership/_home.html", "lingjun.apps.membership.selectors.home_context", order=30),)
     enterprise_panels = (Panel("membership/_enterprise_panel.html", "membership.view", order=20),)
     demo = "lingjun.apps.membership.demo.populate"
 

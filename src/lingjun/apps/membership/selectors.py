@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from lingjun.apps.accounts.models import User
+from lingjun.apps.accounts.permissions import Scope, scope_of
 from lingjun.apps.enterprises.selectors import enterprises_visible_to
 from lingjun.apps.membership.models import (
     TIER_RANK,
@@ -193,3 +195,33 @@ def annual_update_of(*, enterprise_id: int, year: int) -> AnnualUpdate | None:
 
 def current_membership(*, enterprise_id: int, as_of: date) -> Membership | None:
     return active_memberships(as_of=as_of).filter(enterprise_id=enterprise_id).first()
+
+
+def home_context(*, user: User, today: date) -> dict[str, Any] | None:
+    """The membership section of the home page: counts for officers, the own membership and its
+    annual update for an enterprise user (``None`` for users who may not see memberships)."""
+    scope = scope_of(user, "membership.view")
+    if scope == Scope.NONE:
+        return None
+    value = str(settings.LINGJUN_ANNUAL_UPDATE_DEADLINE)
+    try:
+        month, day = (int(x) for x in value.split("-"))
+        deadline: date | None = date(today.year, month, day)
+    except ValueError:
+        deadline = None
+    if scope == Scope.OWN:
+        assert user.enterprise_id is not None
+        current = current_membership(enterprise_id=user.enterprise_id, as_of=today)
+        if current is None:
+            return None
+        owes = current.valid_from < date(today.year, 1, 1)
+        done = annual_update_of(enterprise_id=user.enterprise_id, year=today.year)
+        return {"own": current, "owes": owes and done is None, "deadline": deadline, "today": today}
+    missing = members_filtered(user=user, filters=MemberFilters(annual="missing"), today=today).count()
+    return {
+        "counts": member_counts(user=user, today=today),
+        "pending": pending_findings_badge(user=user),
+        "missing": missing,
+        "deadline": deadline,
+        "today": today,
+    }
