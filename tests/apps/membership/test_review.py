@@ -93,6 +93,13 @@ def test_review_finds_exactly_the_members_the_engine_fails(
     told = [s for s in sent if s["kind"] == "membership.finding" and s["users"] == [officer.username]]
     assert told and "天津测试科技有限公司2" in told[0]["body"]
 
+    # a second review supersedes what the first left pending: one pending finding per member
+    with django_capture_on_commit_callbacks(execute=True):
+        second, _job = pool_review_start(as_of=AS_OF, year=2025, user=staff)
+    assert set(ReviewFinding.objects.filter(review=review).values_list("status", flat=True)) == {"superseded"}
+    pending = ReviewFinding.objects.filter(status="pending")
+    assert set(pending.values_list("review_id", flat=True)) == {second.pk} and pending.count() == len(found)
+
 
 def test_confirm_exits_with_reason_review_failed_and_dismiss_needs_a_reason(members, sent, staff):
     review = PoolReview.objects.create(as_of=AS_OF, year=2025)

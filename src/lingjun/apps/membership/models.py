@@ -222,6 +222,7 @@ class ReviewFinding(models.Model):
         PENDING = "pending", _("待处理")
         CONFIRMED = "confirmed", _("已确认出库")
         DISMISSED = "dismissed", _("已驳回")
+        SUPERSEDED = "superseded", _("已被新的复核取代")
 
     review = models.ForeignKey(
         PoolReview, on_delete=models.CASCADE, related_name="findings", verbose_name="复核"

@@ -676,6 +676,10 @@ def pool_review_execute(*, review: PoolReview, job: Job | None = None) -> PoolRe
                         )
                     )
         with transaction.atomic():
+            # the newest review speaks for every member: what earlier ones left pending is moot
+            ReviewFinding.objects.filter(
+                status=ReviewFinding.Status.PENDING, review__started_at__lt=review.started_at
+            ).update(status=ReviewFinding.Status.SUPERSEDED, note=f"已被复核 #{review.pk} 取代")
             ReviewFinding.objects.bulk_create(findings, batch_size=2000)
             review.failing = len(findings)
             review.status = PoolReview.Status.DONE
