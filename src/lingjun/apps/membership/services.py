@@ -360,10 +360,13 @@ _CHUNK = 5000
 def _bulk_exit(
     *, qs: QuerySet[Membership], on: date, reason: str, note: str, user: Any
 ) -> list[dict[str, Any]]:
-    """Exit every membership of ``qs`` on ``on`` (one read, one UPDATE per 5 000 rows), audit it
-    as one event and notify; returns the exited rows."""
+    """Exit every membership of ``qs`` not exited yet on ``on`` (one locking read, one UPDATE per
+    5 000 rows), audit it as one event and notify; returns the exited rows. Call inside a
+    transaction: the rows stay locked until it commits (PostgreSQL)."""
     rows = list(
-        qs.filter(Q(exited_on__isnull=True) | Q(exited_on__gt=on)).values(*_ROW_FIELDS, "registration_number")
+        qs.filter(exited_on__isnull=True)
+        .select_for_update(of=("self",))
+        .values(*_ROW_FIELDS, "registration_number")
     )
     if not rows:
         return rows
@@ -371,7 +374,7 @@ def _bulk_exit(
     now = timezone.now()
     ids = [r["id"] for r in rows]
     for i in range(0, len(ids), _CHUNK):
-        Membership.objects.filter(pk__in=ids[i : i + _CHUNK]).update(
+        Membership.objects.filter(pk__in=ids[i : i + _CHUNK], exited_on__isnull=True).update(
             exited_on=on, exit_reason=reason, exit_note=note[:500], exited_by=who, exited_at=now
         )
     audit_record(
