@@ -197,6 +197,7 @@ def test_staff_starts_the_check_and_a_review(members, staff_client, django_captu
         response = staff_client.post(LIST, {"start": "review"})
     assert response.status_code == 302 and "review=" in response["Location"]
     assert PoolReview.objects.count() == 1
+    assert "复核中，请稍后刷新本页" in staff_client.get(response["Location"]).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         assert staff_client.post(LIST, {"start": "sweep"}).status_code == 302
     from lingjun.apps.jobs.models import Job

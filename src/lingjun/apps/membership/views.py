@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from lingjun.apps.accounts.permissions import Scope, can, request_user, requires, scope_of
 from lingjun.apps.enterprises.selectors import enterprises_visible_to
-from lingjun.apps.membership.models import ExitReason, ReviewFinding, Tier
+from lingjun.apps.membership.models import ExitReason, PoolReview, ReviewFinding, Tier
 from lingjun.apps.membership.selectors import (
     STATUSES,
     MemberFilters,
@@ -160,6 +160,7 @@ def findings(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "can_manage": can(user, "membership.manage"),
         "reviews": reviews_recent(),
+        "review": PoolReview.objects.filter(pk=int(used["review"])).first() if used["review"] else None,
     }
     return render(request, "membership/findings.html", context)
 
