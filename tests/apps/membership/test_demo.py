@@ -30,7 +30,11 @@ def test_demo_fills_every_state(make_user):
     firm_pk = Enterprise.objects.order_by("-pk").values_list("pk", flat=True)[0]
     staff = make_user("district_staff")
     firm = make_user("enterprise", enterprise_uscc=Enterprise.objects.get(pk=firm_pk).uscc)
-    report = populate(today=TODAY, users={"district_staff": staff, "enterprise": firm})
+    town = Enterprise.objects.order_by("-pk").values_list("town", flat=True)[1]
+    officer = make_user("town_officer", town=town)
+    report = populate(
+        today=TODAY, users={"district_staff": staff, "enterprise": firm, "town_officer": officer}
+    )
     assert "入库企业" in report, report
     active = active_memberships(as_of=TODAY)
     assert set(active.values_list("tier", flat=True)) == set(Tier.values)
@@ -42,6 +46,7 @@ def test_demo_fills_every_state(make_user):
     statuses = set(ReviewFinding.objects.values_list("status", flat=True))
     assert statuses == {"pending", "confirmed", "dismissed"}, report
     assert "review_failed" in set(Membership.objects.values_list("exit_reason", flat=True))
+    assert active.filter(enterprise__town=town).exists()  # the demo town officer has members
     assert populate(today=TODAY, users={"district_staff": staff}) == ""  # once
 
 

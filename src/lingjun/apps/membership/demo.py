@@ -47,6 +47,14 @@ def populate(*, today: date, users: Mapping[str, Any]) -> str:
     staff = users.get("district_staff")
     firm = users.get("enterprise")
     passing, rest = _candidates(today=today)
+    officer = users.get("town_officer")
+    if officer is not None and officer.town:  # the demo town officer has members to look after
+        local = set(Enterprise.objects.filter(town=officer.town).values_list("pk", flat=True))
+        for tier, pks in passing.items():
+            mine = [pk for pk in pks if pk in local][:6]
+            passing[tier] = mine + [pk for pk in pks if pk not in mine]
+        mine = [pk for pk in rest if pk in local][:2]
+        rest = mine + [pk for pk in rest if pk not in mine]
     taken: set[int] = set()
     if firm is not None and firm.enterprise_id:
         passing[Tier.CHUYING] = [firm.enterprise_id, *passing[Tier.CHUYING]]
