@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from lingjun.apps.membership import services
 
@@ -45,6 +46,18 @@ def enter(db: Any) -> Callable[..., Any]:
             "user": None,
         }
         args.update(kw)
-        return services.membership_enter(enterprise_id=enterprise_id, tier=tier, **args)
+        m = services.membership_enter(enterprise_id=enterprise_id, tier=tier, **args)
+        return _entered_when_valid(m)
 
     return make
+
+
+def _entered_when_valid(m: Any) -> Any:
+    """Record the membership as entered on the day it became valid (the tests' memberships
+    stand for ones entered at the time, not back-dated today)."""
+    from lingjun.apps.membership.models import Membership
+
+    at = timezone.make_aware(datetime.combine(m.valid_from, time(9)))
+    Membership.objects.filter(pk=m.pk).update(entered_at=at)
+    m.entered_at = at
+    return m

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from tests.factories import build_dossier
@@ -185,6 +185,7 @@ def test_sweep_is_set_based(db, sent, django_assert_max_num_queries):
             source="t",
             user=None,
         )
+    Membership.objects.update(entered_at=datetime(2024, 1, 1, tzinfo=UTC))
     AnnualUpdate.objects.bulk_create(
         [
             AnnualUpdate(enterprise_id=pk, year=2025, data_year=2024, confirmed_on=date(2025, 6, 1))
@@ -257,3 +258,22 @@ def test_exit_notifications_are_stored_for_the_enterprise_and_its_town_officer(p
     )
     assert "天津测试科技有限公司3" in Notification.objects.get(user=officer).body
     assert not Notification.objects.filter(user=other_officer).exists()
+
+
+def test_a_membership_entered_after_the_deadline_does_not_owe_that_years_update(pks, enter, sent):
+    """A past membership recorded on the platform only after the deadline (e.g. from the city's
+    records) could not have done the update in time: the sweep leaves it."""
+    from lingjun.apps.membership.services import membership_enter
+
+    back_dated = membership_enter(
+        enterprise_id=pks[0],
+        tier="chuying",
+        valid_from=date(2024, 3, 1),
+        valid_until=None,
+        source="t",
+        user=None,
+    )
+    Membership.objects.filter(pk=back_dated.pk).update(entered_at=datetime(2025, 10, 5, 9, tzinfo=UTC))
+    on_time = enter(pks[1])
+    assert annual_update_sweep(year=2025, as_of=date(2025, 10, 8), user=None) == 1
+    assert reason_of(back_dated) == "" and reason_of(on_time) == ExitReason.ANNUAL_UPDATE_MISSED

@@ -5,10 +5,11 @@ annual updates done and missing."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pyarrow.compute as pc
+from django.utils import timezone
 
 from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.membership.models import (
@@ -19,6 +20,7 @@ from lingjun.apps.membership.models import (
     ReviewFinding,
     Tier,
 )
+from lingjun.apps.membership.selectors import deadline_or_none
 from lingjun.apps.membership.services import (
     MembershipError,
     findings_confirm,
@@ -106,6 +108,11 @@ def populate(*, today: date, users: Mapping[str, Any]) -> str:
     for reason in EXITS:
         m = enter(next(it), Tier.CHUYING, start, None)
         membership_exit(membership_id=m.pk, on=exit_day, reason=reason, note="演示数据", user=staff)
+    # the demo's memberships stand for ones entered when they became valid (not back-dated today)
+    entered = list(Membership.objects.filter(source="demo"))
+    for m in entered:
+        m.entered_at = timezone.make_aware(datetime.combine(m.valid_from, time(9)))
+    Membership.objects.bulk_update(entered, ["entered_at"], batch_size=500)
     # annual updates: half of the members that owe this year's have done it
     owing = list(
         Membership.objects.filter(
@@ -123,7 +130,7 @@ def populate(*, today: date, users: Mapping[str, Any]) -> str:
                 enterprise_id=pk,
                 year=today.year,
                 data_year=today.year - 1,
-                confirmed_on=today,
+                confirmed_on=min(today, deadline_or_none(year=today.year) or today),
                 confirmed_by=None,
             )
             for pk in done

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lingjun.apps.accounts.models import User
@@ -39,6 +40,34 @@ def active_memberships(*, as_of: date) -> QuerySet[Membership]:
     """Every membership active as of ``as_of`` (at most one per enterprise), with ``enterprise_id``,
     ``tier``, ``registration_number``, ``valid_from`` and ``valid_until``."""
     return Membership.objects.filter(active_q(as_of=as_of))
+
+
+def annual_update_owed_q(*, year: int, deadline: date | None) -> Q:
+    """Memberships that owe the annual update of ``year``: started before 1 January of ``year``
+    (a firm pooled during ``year`` was just evaluated on ``year - 1``) and on the platform by the
+    deadline (a past membership entered later, e.g. from the city's records, could not have done
+    it in time)."""
+    q = Q(valid_from__lt=date(year, 1, 1))
+    if deadline is not None:
+        q &= Q(entered_at__date__lte=deadline)
+    return q
+
+
+def deadline_or_none(*, year: int) -> date | None:
+    """The annual update's deadline of ``year`` from the setting, ``None`` when it is malformed
+    (the services refuse it with a message; the pages only leave it out)."""
+    try:
+        month, day = (int(x) for x in str(settings.LINGJUN_ANNUAL_UPDATE_DEADLINE).strip().split("-"))
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def owes_annual_update(*, membership: Membership, year: int) -> bool:
+    deadline = deadline_or_none(year=year)
+    return membership.valid_from < date(year, 1, 1) and (
+        deadline is None or timezone.localdate(membership.entered_at) <= deadline
+    )
 
 
 def memberships_of(*, enterprise_id: int) -> QuerySet[Membership]:
@@ -113,7 +142,9 @@ def members_filtered(*, user: User, filters: MemberFilters, today: date) -> Quer
     if filters.annual == "missing":
         year = today.year
         done = AnnualUpdate.objects.filter(enterprise_id=OuterRef("enterprise_id"), year=year)
-        qs = qs.filter(valid_from__lt=date(year, 1, 1)).exclude(Exists(done))
+        qs = qs.filter(annual_update_owed_q(year=year, deadline=deadline_or_none(year=year))).exclude(
+            Exists(done)
+        )
     return qs.select_related("enterprise", "exited_by").order_by("-valid_from", "-id")
 
 
@@ -203,18 +234,13 @@ def home_context(*, user: User, today: date) -> dict[str, Any] | None:
     scope = scope_of(user, "membership.view")
     if scope == Scope.NONE:
         return None
-    value = str(settings.LINGJUN_ANNUAL_UPDATE_DEADLINE)
-    try:
-        month, day = (int(x) for x in value.split("-"))
-        deadline: date | None = date(today.year, month, day)
-    except ValueError:
-        deadline = None
+    deadline = deadline_or_none(year=today.year)
     if scope == Scope.OWN:
         assert user.enterprise_id is not None
         current = current_membership(enterprise_id=user.enterprise_id, as_of=today)
         if current is None:
             return None
-        owes = current.valid_from < date(today.year, 1, 1)
+        owes = owes_annual_update(membership=current, year=today.year)
         done = annual_update_of(enterprise_id=user.enterprise_id, year=today.year)
         return {"own": current, "owes": owes and done is None, "deadline": deadline, "today": today}
     missing = members_filtered(user=user, filters=MemberFilters(annual="missing"), today=today).count()

@@ -39,7 +39,7 @@ from lingjun.apps.membership.models import (
     ReviewFinding,
     Tier,
 )
-from lingjun.apps.membership.selectors import active_memberships, active_q
+from lingjun.apps.membership.selectors import active_memberships, active_q, annual_update_owed_q
 from lingjun.apps.notifications.services import notification_send
 
 logger = logging.getLogger(__name__)
@@ -458,9 +458,10 @@ DEADLINE_NOT_PASSED = "{year}年度信息更新的截止日期（{deadline}）�
 
 
 def annual_update_due_q(*, year: int) -> Q:
-    """Memberships that owe the update of ``year``: active on its deadline and entered before
-    1 January of ``year`` (a firm pooled during ``year`` was just evaluated on ``year - 1``)."""
-    return active_q(as_of=annual_update_deadline(year=year)) & Q(valid_from__lt=date(year, 1, 1))
+    """Memberships that owe the update of ``year`` (:func:`~lingjun.apps.membership.selectors.
+    annual_update_owed_q`) and are active on its deadline."""
+    deadline = annual_update_deadline(year=year)
+    return active_q(as_of=deadline) & annual_update_owed_q(year=year, deadline=deadline)
 
 
 def _missing_update(year: int) -> QuerySet[Membership]:

@@ -29,6 +29,7 @@ from lingjun.apps.membership.selectors import (
     member_towns,
     members_filtered,
     memberships_of,
+    owes_annual_update,
     reviews_recent,
 )
 from lingjun.apps.membership.services import (
@@ -214,7 +215,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "data_year": today.year - 1,
         "deadline": annual_update_deadline(year=today.year),
         "update": annual_update_of(enterprise_id=user.enterprise_id, year=today.year),
-        "owes": current is not None and current.valid_from < date(today.year, 1, 1),
+        "owes": current is not None and owes_annual_update(membership=current, year=today.year),
         "today": today,
     }
     return render(request, "membership/mine.html", context)
