@@ -77,6 +77,8 @@ def test_town_officer_sees_its_division_only(members, make_user, client_as):
     page = client_as(officer).get(LIST, {"status": "all"}).content.decode()
     assert "天津测试科技有限公司3" in page and "天津测试科技有限公司1" not in page
     assert "发起全库复核" not in page  # views only
+    active = client_as(officer).get(LIST).content.decode()
+    assert 'data-tier="chuying">0<' in active and 'data-tier="dengling">0<' in active  # counts scoped too
     assert (
         client_as(officer).get(reverse("membership:enterprise", args=[members[0].enterprise_id])).status_code
         == 404
