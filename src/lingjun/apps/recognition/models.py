@@ -237,6 +237,9 @@ class ChecklistItem(models.Model):
             models.UniqueConstraint(fields=["application", "criterion"], name="lj_rec_checklist_unique"),
         ]
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def result(self) -> str:
         return self.officer_result or self.engine_result
@@ -262,6 +265,9 @@ class ProvisionalConfirmation(models.Model):
         verbose_name = "暂定参数确认"
         verbose_name_plural = "暂定参数确认"
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.labels}"
 
 
 class Objection(models.Model):
@@ -314,3 +320,6 @@ class Objection(models.Model):
         verbose_name = "异议"
         verbose_name_plural = "异议"
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}异议：{self.name}"
