@@ -261,7 +261,7 @@ def test_checklist_change_needs_a_reason(make_batch, firm, roles):
     from lingjun.apps.recognition.services import checklist_item_set
 
     app = _to_district(make_batch("chuying", skip_town=True), firm, roles)
-    item = app.checklist.first()
+    item = app.checklist.get(criterion=app.checklist.values_list("criterion", flat=True)[0])
     other = "fail" if item.engine_result == "pass" else "pass"
     with pytest.raises(RecognitionError) as info:
         checklist_item_set(item=item, result=other, reason="", user=roles["staff"])

@@ -126,6 +126,12 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.batch} · {self.enterprise_id}"
 
+    @property
+    def phase_label(self) -> str:
+        from lingjun.apps.recognition.flow import phase_name
+
+        return phase_name(self.phase)
+
 
 class Evidence(models.Model):
     """An uploaded file: application evidence, a correction, the on-site report, a sealed objection."""
@@ -207,6 +213,25 @@ class Transition(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("办理记录只能追加，不能删除。")
+
+    @property
+    def label(self) -> str:
+        from lingjun.apps.recognition.flow import TRANSITION
+
+        t = TRANSITION.get(self.code)
+        return str(t.label) if t else self.code
+
+    @property
+    def from_label(self) -> str:
+        from lingjun.apps.recognition.flow import phase_name
+
+        return phase_name(self.from_phase)
+
+    @property
+    def to_label(self) -> str:
+        from lingjun.apps.recognition.flow import phase_name
+
+        return phase_name(self.to_phase)
 
 
 class ChecklistItem(models.Model):

@@ -27,7 +27,7 @@ def applications_in_scope(*, user: User, action: str) -> QuerySet[Application]:
         if user.park:
             cond |= Q(enterprise__park=user.park)
         return qs.filter(cond)
-    if scope == Scope.OWN:
+    if scope == Scope.OWN and user.enterprise_id is not None:
         return qs.filter(enterprise_id=user.enterprise_id)
     return qs.none()
 

@@ -933,10 +933,12 @@ def certificate_render(*, application: Application) -> Path:
 def workday_add(*, start: date, days: int) -> date:
     """``lingjun.apps.workdays.services.workday_add``; until it is on this branch, the same rule on
     ``chinese-calendar`` alone (a year it does not know is refused, never guessed)."""
+    import importlib
+
     try:
-        from lingjun.apps.workdays import services as workdays
+        workdays: Any = importlib.import_module("lingjun.apps.workdays.services")
     except ImportError:
-        workdays = None  # type: ignore[assignment]
+        workdays = None
     if workdays is not None and hasattr(workdays, "workday_add"):
         return workdays.workday_add(start=start, days=days)
     import chinese_calendar
