@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from tests.factories import build_dossier
 
 from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.enterprises.services import dossiers_apply
 from lingjun.apps.recognition.models import Application, Transition
 from lingjun.apps.recognition.services import application_bulk_transition
-from tests.factories import build_dossier
 
 
 @pytest.fixture(autouse=True)
