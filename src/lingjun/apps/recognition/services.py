@@ -6,8 +6,8 @@ exactly one succeeds) or :func:`application_bulk_transition` (every application 
 filter, set-based: one ``UPDATE`` and one ``INSERT … SELECT`` of its audit rows). Both write an
 append-only :class:`~lingjun.apps.recognition.models.Transition` per application changed.
 
-The services of other apps built in parallel (workdays, notifications, membership, publishing)
-are called through the small adapters at the end of this module.
+Other apps do their part: working days (workdays), messages (notifications), the 入库 record and
+its number (membership), the 公示/公告 lists (publishing).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,10 @@ from django.utils import timezone
 from lingjun.apps.accounts.models import Role, User
 from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.enterprises.selectors import dossiers_load
+from lingjun.apps.membership.services import MembershipError, membership_enter
+from lingjun.apps.notifications.services import notification_send
+from lingjun.apps.publishing.models import Notice
+from lingjun.apps.publishing.services import NoticeRefused, notice_publish
 from lingjun.apps.recognition.flow import (
     COMMENT,
     EVIDENCE,
@@ -53,6 +56,7 @@ from lingjun.apps.recognition.models import (
     ProvisionalConfirmation,
     Transition,
 )
+from lingjun.apps.workdays.services import WorkdaysUnknown, workday_period_end
 from lingjun.rules import RunSpec, evaluate_reference, load_library
 from lingjun.rules.errors import RulesError
 from lingjun.rules.policy import Policy
@@ -634,7 +638,7 @@ def publicity_end(*, starts_on: date, days: int | None = None) -> date:
     on ``starts_on`` (counted from it if it is a working day). Raises the calendar's refusal for a
     year it does not know."""
     days = days or settings.LINGJUN_PUBLICITY_WORKDAYS
-    return workday_add(start=starts_on - timedelta(days=1), days=days)
+    return workday_period_end(start=starts_on, days=days)
 
 
 def batch_publicity_start(*, batch: Batch, starts_on: date, user: User, days: int | None = None) -> Batch:
@@ -659,15 +663,13 @@ def batch_publicity_start(*, batch: Batch, starts_on: date, user: User, days: in
         )
     try:
         ends_on = publicity_end(starts_on=starts_on, days=days)
-    except Exception as exc:
-        if getattr(exc, "code", "") == "workdays_unknown":
-            raise RecognitionError(str(exc), "workdays_unknown") from exc
-        raise
+    except WorkdaysUnknown as exc:
+        raise RecognitionError(str(exc), "workdays_unknown") from exc
+    t = TRANSITION["publicize"]
     with transaction.atomic():
-        t = TRANSITION["publicize"]
         token = uuid.uuid4().hex
         now = timezone.now()
-        moved = ready.update(phase="publicity", version=F("version") + 1, changed_at=now, bulk_token=token)
+        ready.update(phase="publicity", version=F("version") + 1, changed_at=now, bulk_token=token)
         _bulk_transition_rows(
             token=token,
             t=t,
@@ -678,21 +680,19 @@ def batch_publicity_start(*, batch: Batch, starts_on: date, user: User, days: in
         batch.status = Batch.Status.PUBLICITY
         batch.publicity_starts_on, batch.publicity_ends_on = starts_on, ends_on
         batch.save(update_fields=["status", "publicity_starts_on", "publicity_ends_on"])
-    entries = _entries(batch.applications.filter(phase="publicity"), batch)
-    _publish(
-        kind="gongshi",
-        title=f"{batch.name}拟入库企业名单公示",
-        batch=batch,
-        published_on=starts_on,
-        ends_on=ends_on,
-        entries=entries,
-        user=user,
-    )
+        _publish(  # refused: nothing of the 公示 is kept
+            kind="gongshi",
+            title=f"{batch.name}拟入库企业名单公示",
+            batch=batch,
+            published_on=starts_on,
+            ends_on=ends_on,
+            entries=_entries(batch.applications.filter(phase="publicity"), batch),
+            user=user,
+        )
     ids = list(batch.applications.filter(phase="publicity").values_list("enterprise_id", flat=True))
     _notify_enterprises(
         enterprise_ids=ids, batch=batch, t=t, target="publicity", comment=f"公示期至 {ends_on}"
     )
-    assert moved == len(ids)
     return batch
 
 
@@ -843,15 +843,15 @@ def batch_announce(*, batch: Batch, user: User, today: date | None = None) -> Ba
         _bulk_transition_rows(token=token, t=TRANSITION["announce"], user=user, comment="", now=now)
         batch.status, batch.announced_on = Batch.Status.ANNOUNCED, today
         batch.save(update_fields=["status", "announced_on"])
-    _publish(
-        kind="gonggao",
-        title=f"{batch.name}入库企业名单公告",
-        batch=batch,
-        published_on=today,
-        ends_on=None,
-        entries=_entries(batch.applications.filter(phase="announced"), batch),
-        user=user,
-    )
+        _publish(
+            kind="gonggao",
+            title=f"{batch.name}入库企业名单公告",
+            batch=batch,
+            published_on=today,
+            ends_on=None,
+            entries=_entries(batch.applications.filter(phase="announced"), batch),
+            user=user,
+        )
     return batch
 
 
@@ -866,14 +866,7 @@ def batch_enter(*, batch: Batch, user: User, valid_from: date | None = None) -> 
         raise RecognitionError(NOTHING_TO_ENTER, "empty")
     for application in announced:
         with transaction.atomic():
-            member_id, number = membership_enter_adapter(
-                enterprise_id=application.enterprise_id,
-                tier=batch.tier,
-                valid_from=valid_from,
-                source=f"recognition:{batch.pk}",
-                user=user,
-                application=application,
-            )
+            member_id, number = _membership_enter(application=application, valid_from=valid_from, user=user)
             application_transition(
                 application=application,
                 transition="enter",
@@ -926,42 +919,7 @@ def certificate_render(*, application: Application) -> Path:
     return path
 
 
-# ------------------------------------------------------------------------------------ adapters
-# The services of apps built at the same time; each call goes through one function here.
-
-
-def workday_add(*, start: date, days: int) -> date:
-    """``lingjun.apps.workdays.services.workday_add``; until it is on this branch, the same rule on
-    ``chinese-calendar`` alone (a year it does not know is refused, never guessed)."""
-    import importlib
-
-    try:
-        workdays: Any = importlib.import_module("lingjun.apps.workdays.services")
-    except ImportError:
-        workdays = None
-    if workdays is not None and hasattr(workdays, "workday_add"):
-        return workdays.workday_add(start=start, days=days)
-    import chinese_calendar
-
-    day, left = start, days
-    while left > 0:
-        day += timedelta(days=1)
-        try:
-            if chinese_calendar.is_workday(day):
-                left -= 1
-        except NotImplementedError as exc:
-            raise WorkdaysUnknownFallback(day.year) from exc
-    return day
-
-
-class WorkdaysUnknownFallback(Exception):
-    code = "workdays_unknown"
-
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            f"{year} 年的法定节假日和调休安排尚未录入，无法按工作日计算日期。"
-            f"请区科技局管理员在“工作日历”中录入国务院办公厅发布的 {year} 年节假日安排后重试。"
-        )
+# ----------------------------------------------------------------------- other apps' services
 
 
 def _enterprise_users(enterprise_ids: Iterable[int]) -> list[User]:
@@ -973,6 +931,7 @@ def _enterprise_users(enterprise_ids: Iterable[int]) -> list[User]:
 def _notify_enterprises(
     *, enterprise_ids: Sequence[int], batch: Batch, t: TransitionDef, target: str, comment: str
 ) -> int:
+    """Tell the enterprises' users (in the app and by e-mail) where their application is now."""
     users = _enterprise_users(enterprise_ids)
     if not users:
         return 0
@@ -980,61 +939,26 @@ def _notify_enterprises(
     body = f"您的申报（{batch.name}）现处于“{phase_name(target)}”环节。"
     if comment.strip():
         body += f"\n意见：{comment.strip()}"
-    return notification_send_adapter(
+    return notification_send(
         users=users, subject=subject, body=body, url="/recognition/mine/", kind="recognition"
     )
 
 
-def notification_send_adapter(
-    *, users: Sequence[User], subject: str, body: str, url: str = "", kind: str = ""
-) -> int:
-    """``lingjun.apps.notifications.services.notification_send``; until it is on this branch, an
-    e-mail by Django's backend to those with an address."""
+def _membership_enter(*, application: Application, valid_from: date, user: User) -> tuple[int, str]:
+    """The 入库 record (membership's service gives the registration number)."""
     try:
-        from lingjun.apps.notifications.services import notification_send
-    except ImportError:
-        from django.core.mail import send_mail
-
-        addresses = [u.email for u in users if u.email]
-        if addresses:
-            send_mail(subject, body, None, addresses, fail_silently=True)
-        return len(users)
-    return notification_send(users=users, subject=subject, body=body, url=url, kind=kind)
-
-
-def membership_enter_adapter(
-    *, enterprise_id: int, tier: str, valid_from: date, source: str, user: User, application: Application
-) -> tuple[int | None, str]:
-    """``lingjun.apps.membership.services.membership_enter`` (the 入库 record and its registration
-    number); until it is on this branch, a number of our own: ``<year><tier code>-<batch>-<n>``."""
-    try:
-        from lingjun.apps.membership.services import membership_enter
-    except ImportError:
-        codes = {"chuying": "CY", "dengling": "DL", "lingjun_peiyu": "LP", "lingjun": "LJ"}
-        batch = application.batch
-        n = batch.applications.filter(phase="entered").count() + 1
-        return None, f"WQ{batch.year}{codes[tier]}{batch.sequence:02d}{n:04d}"
-    member = membership_enter(
-        enterprise_id=enterprise_id,
-        tier=tier,
-        valid_from=valid_from,
-        valid_until=None,
-        source=source,
-        user=user,
-        registration_number=None,
-    )
+        member = membership_enter(
+            enterprise_id=application.enterprise_id,
+            tier=application.batch.tier,
+            valid_from=valid_from,
+            valid_until=None,
+            source=f"recognition:{application.batch_id}",
+            user=user,
+            registration_number=None,
+        )
+    except MembershipError as exc:
+        raise RecognitionError(f"{application.enterprise.name}：{exc.message}", "membership") from exc
     return member.pk, member.registration_number
-
-
-@dataclass
-class PublishedNotice:
-    kind: str
-    title: str
-    entries: list[dict[str, Any]]
-
-
-#: notices published through the fallback (no publishing app on this branch yet): kept for the pages
-FALLBACK_NOTICES: list[PublishedNotice] = []
 
 
 def _publish(
@@ -1046,22 +970,20 @@ def _publish(
     ends_on: date | None,
     entries: list[dict[str, Any]],
     user: User,
-) -> Any:
-    """``lingjun.apps.publishing.services.notice_publish``; until it is on this branch the list is
-    only kept in memory (the batch page shows it from the applications themselves)."""
+) -> Notice:
+    """The 公示 or 公告 list, stored and published by publishing (its PDF, Excel and public page)."""
+    word = "公示" if kind == "gongshi" else "公告"
     try:
-        from lingjun.apps.publishing.services import notice_publish
-    except ImportError:
-        FALLBACK_NOTICES.append(PublishedNotice(kind, title, entries))
-        return None
-    return notice_publish(
-        kind=kind,
-        title=title,
-        document_number=f"武科{kind == 'gongshi' and '公示' or '公告'}〔{batch.year}〕{batch.pk}号",
-        tier=batch.tier,
-        published_on=published_on,
-        ends_on=ends_on,
-        entries=[{k: e[k] for k in ("name", "uscc", "town", "tier")} for e in entries],
-        source=f"recognition:{batch.pk}",
-        user=user,
-    )
+        return notice_publish(
+            kind=kind,
+            title=title,
+            document_number=f"武清科技{word}〔{batch.year}〕{batch.pk}号",
+            tier=batch.tier,
+            published_on=published_on,
+            ends_on=ends_on,
+            entries=[{k: e[k] for k in ("name", "uscc", "town", "tier")} for e in entries],
+            source=f"recognition:{batch.pk}",
+            user=user,
+        )
+    except NoticeRefused as exc:
+        raise RecognitionError(f"{word}名单未能发布：{exc}", "notice") from exc

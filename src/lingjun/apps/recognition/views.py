@@ -237,7 +237,9 @@ def certificate(request: HttpRequest, app_pk: int) -> HttpResponseBase:
 def checklist_save(request: HttpRequest, app_pk: int) -> HttpResponse:
     user = request_user(request)
     application = get_object_or_404(applications_in_scope(user=user, action="recognition.review"), pk=app_pk)
-    item = ChecklistItem.objects.filter(application=application, pk=_int(request.POST.get("item")) or 0).first()
+    item = ChecklistItem.objects.filter(
+        application=application, pk=_int(request.POST.get("item")) or 0
+    ).first()
     if item is None:
         messages.error(request, _("请选择审查清单中的条目。"))
         return _back(application)
