@@ -71,7 +71,7 @@ def listed(make_batch, firm, roles) -> Application:
 
 
 def _person(app: Any, user: Any, **kw: Any) -> Objection:
-    values = {
+    values: dict[str, Any] = {
         "kind": "person",
         "name": "王某某",
         "id_number": "11010519491231002X",
