@@ -99,9 +99,10 @@ def populate(*, today: date, users: dict[str, Any]) -> str:
         return ""
     scope = Q(town=town.town) if town.town else Q(park=town.park)
     mine = firm.enterprise_id if firm is not None else None
-    pool = iter(
-        Enterprise.objects.filter(scope).exclude(pk=mine).order_by("pk").values_list("pk", flat=True)[:40]
-    )
+    candidates = Enterprise.objects.filter(scope).order_by("pk")
+    if mine is not None:
+        candidates = candidates.exclude(pk=mine)
+    pool = iter(candidates.values_list("pk", flat=True)[:40])
     year = today.year
     made = 0
 

@@ -308,7 +308,7 @@ def municipal_rejections_of(*, enterprise_id: int, tier: str) -> int:
 
 
 def application_create(
-    *, batch: Batch, enterprise: Enterprise, user: User, today: date | None = None
+    *, batch: Batch, enterprise: Enterprise, user: User | None, today: date | None = None
 ) -> Application:
     """An enterprise starts its application in an open batch (企业自评: the engine's evaluation is kept)."""
     today = today or timezone.localdate()
