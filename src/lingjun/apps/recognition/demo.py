@@ -99,10 +99,13 @@ def populate(*, today: date, users: dict[str, Any]) -> str:
         return ""
     scope = Q(town=town.town) if town.town else Q(park=town.park)
     mine = firm.enterprise_id if firm is not None else None
-    candidates = Enterprise.objects.filter(scope).order_by("pk")
-    if mine is not None:
-        candidates = candidates.exclude(pk=mine)
-    pool = iter(candidates.values_list("pk", flat=True)[:40])
+    others = Enterprise.objects.exclude(pk=mine) if mine is not None else Enterprise.objects.all()
+    # the town officer's own first (its queue is not empty), then any of the district
+    ids = list(others.filter(scope).order_by("pk").values_list("pk", flat=True)[:30])
+    ids += list(others.exclude(pk__in=ids).order_by("pk").values_list("pk", flat=True)[:30])
+    if len(ids) < 25:
+        return ""
+    pool = iter(ids)
     year = today.year
     made = 0
 
