@@ -16,9 +16,16 @@ YEAR = 2026
 OPENS, CLOSES = date(2026, 1, 5), date(2026, 12, 31)
 
 
+#: the recognition tests' "today" (the services' default date is the local date)
+TODAY = date(2026, 6, 1)
+
+
 @pytest.fixture(autouse=True)
-def _home(settings: Any, tmp_path: Any) -> None:
+def _home(settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    from django.utils import timezone
+
     settings.LINGJUN_HOME = tmp_path
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
 
 
 def upload(name: str = "材料.pdf", content: bytes = b"%PDF-1.4 test") -> SimpleUploadedFile:

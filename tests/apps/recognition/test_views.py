@@ -16,13 +16,6 @@ from lingjun.apps.recognition.models import Application, Transition
 from lingjun.apps.recognition.services import application_bulk_transition
 
 
-@pytest.fixture(autouse=True)
-def _today(monkeypatch: Any) -> None:
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 6, 1))
-
-
 def test_the_enterprise_applies_uploads_and_submits_through_its_pages(make_batch, roles, client_as):
     batch = make_batch("chuying")
     firm = client_as(roles["firm"])
@@ -215,3 +208,49 @@ def test_batch_management_creates_and_opens_a_batch(roles, client_as, pool):
         reverse("recognition:batch", args=[batch.pk]), {"op": "close"}, follow=True
     )
     assert "您不能对批次执行这一操作" in response.content.decode()
+
+
+def test_the_enterprise_does_not_see_who_objected(make_batch, roles, client_as):
+    from lingjun.apps.recognition.services import objection_file
+
+    batch = make_batch("chuying")
+    firm_app = Application.objects.create(batch=batch, enterprise=roles["firm"].enterprise, phase="publicity")
+    batch.publicity_starts_on, batch.publicity_ends_on = date(2026, 6, 1), date(2026, 6, 9)
+    batch.save()
+    objection = objection_file(
+        application=firm_app,
+        kind="unit",
+        name="天津异议单位有限公司",
+        contact="022-1234",
+        content="内容",
+        received_on=date(2026, 6, 2),
+        user=roles["staff"],
+        document=SimpleUploadedFile("异议函.pdf", b"%PDF", content_type="application/pdf"),
+    )
+    url = reverse("recognition:application", args=[firm_app.pk])
+    assert "天津异议单位有限公司" in client_as(roles["staff"]).get(url).content.decode()
+    assert "天津异议单位有限公司" not in client_as(roles["firm"]).get(url).content.decode()
+    letter = reverse("recognition:evidence", args=[objection.document_id])
+    assert client_as(roles["firm"]).get(letter).status_code == 404
+    assert client_as(roles["staff"]).get(letter).status_code == 200
+
+
+def test_a_draft_cannot_be_submitted_after_the_batch_closed(make_batch, firm, roles):
+    from lingjun.apps.recognition.services import (
+        RecognitionError,
+        application_create,
+        application_transition,
+        batch_close,
+        evidence_store,
+    )
+
+    from .conftest import upload
+
+    batch = make_batch("chuying")
+    app = application_create(batch=batch, enterprise=firm, user=roles["firm"])
+    evidence_store(application=app, upload=upload(), user=roles["firm"])
+    batch_close(batch=batch)
+    app.refresh_from_db()
+    with pytest.raises(RecognitionError) as info:
+        application_transition(application=app, transition="submit", user=roles["firm"])
+    assert info.value.code == "batch_closed" and "不在申报期内" in info.value.message

@@ -88,6 +88,13 @@ def _advance(app: Application, codes: list[str], staff: Any, agency: Any, town: 
     return app
 
 
+def _closed(batch: Batch, closes_on: date) -> None:
+    """Close a batch whose demo applications were submitted 'back then' (before its real closing day)."""
+    batch_close(batch=batch)
+    Batch.objects.filter(pk=batch.pk).update(closes_on=closes_on)
+    batch.closes_on = closes_on
+
+
 def populate(*, today: date, users: dict[str, Any]) -> str:
     """Fill the demo district once: an open 雏鹰 batch with applications in every state before
     公示, a 瞪羚 batch in 公示 (provisional thresholds confirmed per application, an objection
@@ -139,7 +146,7 @@ def populate(*, today: date, users: dict[str, Any]) -> str:
             year=year,
             sequence=1,
             opens_on=today - timedelta(days=90),
-            closes_on=today - timedelta(days=30),
+            closes_on=today + timedelta(days=30),  # closed below, after its applications
             skip_town=True,
             user=staff,
         )
@@ -147,7 +154,7 @@ def populate(*, today: date, users: dict[str, Any]) -> str:
     listed = [apply(dengling, TO_READY) for _ in range(4)]
     for app in listed:
         provisional_confirm(application=app, user=staff, note="已按暂定标准逐项核实（演示）")
-    batch_close(batch=dengling)
+    _closed(dengling, today - timedelta(days=30))
     report = "瞪羚批次：公示"
     try:
         batch_publicity_start(batch=dengling, starts_on=today - timedelta(days=2), user=staff)
@@ -172,13 +179,13 @@ def populate(*, today: date, users: dict[str, Any]) -> str:
             year=year,
             sequence=1,
             opens_on=today - timedelta(days=60),
-            closes_on=today - timedelta(days=10),
+            closes_on=today + timedelta(days=30),
             user=staff,
         )
     )
     apply(peiyu, TO_READY)
     _advance(apply(peiyu, TO_READY), ["site_pass"], staff, agency, town)
-    batch_close(batch=peiyu)
+    _closed(peiyu, today - timedelta(days=10))
 
     # 4. last year's 雏鹰: 公示, 公告, entered with certificates
     done = batch_open(
@@ -187,13 +194,13 @@ def populate(*, today: date, users: dict[str, Any]) -> str:
             year=year - 1,
             sequence=2,
             opens_on=date(year - 1, 6, 1),
-            closes_on=date(year - 1, 7, 31),
+            closes_on=today + timedelta(days=30),
             user=staff,
         )
     )
     for _ in range(3):
         apply(done, TO_READY)
-    batch_close(batch=done)
+    _closed(done, date(year - 1, 7, 31))
     try:
         batch_publicity_start(batch=done, starts_on=date(year - 1, 9, 1), user=staff)
         batch_announce(batch=done, user=staff, today=date(year - 1, 9, 20))

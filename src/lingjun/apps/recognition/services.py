@@ -412,6 +412,18 @@ def _guard(application: Application, t: TransitionDef, *, comment: str, evidence
         raise RecognitionError(NEEDS_REPORT, "needs_report")
     if EVIDENCE in t.needs and not application.evidence.exclude(kind=Evidence.Kind.OBJECTION).exists():
         raise RecognitionError(NEEDS_EVIDENCE, "needs_evidence")
+    if t.code == "submit":
+        batch = application.batch
+        if batch.status != Batch.Status.OPEN or timezone.localdate() > batch.closes_on:
+            raise RecognitionError(
+                BATCH_NOT_OPEN.format(
+                    batch=batch.name,
+                    opens=batch.opens_on,
+                    closes=batch.closes_on,
+                    status=batch.get_status_display(),
+                ),
+                "batch_closed",
+            )
     if t.code == "reapply" and application.municipal_rejections >= MUNICIPAL_REJECTION_LIMIT:
         raise RecognitionError(
             REJECTED_THRICE_RESUBMIT.format(
@@ -775,7 +787,7 @@ def objection_file(
                 application=application,
                 transition="object",
                 user=None,
-                comment=f"收到{objection.get_kind_display()}异议：{objection.name}",
+                comment=f"收到{objection.get_kind_display()}异议（异议人信息仅工作人员可见）",
                 evidence=stored,
                 expected_phase="publicity",
             )

@@ -137,7 +137,8 @@ def application_detail(request: HttpRequest, app_pk: int) -> HttpResponse:
         "checklist_editable": may_review and application.phase == "district_review",
         "self_evaluation": application.self_evaluation,
         "transitions": application.transitions.select_related("evidence").order_by("id"),
-        "objections": application.objections.select_related("document"),
+        # who objected, and how to reach them, is for the officers only
+        "objections": application.objections.select_related("document") if may_review else [],
         "confirmations": application.confirmations.all(),
         "may_review": may_review,
         "may_upload": can(user, "recognition.apply") and application.phase in ("draft", "returned"),
@@ -211,10 +212,12 @@ def evidence_upload(request: HttpRequest, app_pk: int) -> HttpResponse:
 @requires("recognition.view")
 def evidence_download(request: HttpRequest, evidence_pk: int) -> HttpResponseBase:
     user = request_user(request)
-    evidence = get_object_or_404(
-        Evidence.objects.filter(application__in=applications_in_scope(user=user, action="recognition.view")),
-        pk=evidence_pk,
+    visible = Evidence.objects.filter(
+        application__in=applications_in_scope(user=user, action="recognition.view")
     )
+    if not can(user, "recognition.review"):  # an objector's letter is for the officers only
+        visible = visible.exclude(kind=Evidence.Kind.OBJECTION)
+    evidence = get_object_or_404(visible, pk=evidence_pk)
     path = services.evidence_path(evidence)
     if not path.exists():
         raise Http404(_("文件已不存在。"))
