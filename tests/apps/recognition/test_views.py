@@ -254,3 +254,17 @@ def test_a_draft_cannot_be_submitted_after_the_batch_closed(make_batch, firm, ro
     with pytest.raises(RecognitionError) as info:
         application_transition(application=app, transition="submit", user=roles["firm"])
     assert info.value.code == "batch_closed" and "不在申报期内" in info.value.message
+
+
+def test_the_home_page_and_the_enterprise_page_show_recognition(make_batch, roles, client_as, firm):
+    batch = make_batch("chuying")
+    Application.objects.create(batch=batch, enterprise=firm, phase="town_review")
+    home = client_as(roles["town"]).get(reverse("web:home")).content.decode()
+    assert "评价认定待办" in home and "镇街园区推荐" in home
+    assert "评价认定待办" in client_as(roles["staff"]).get(reverse("web:home")).content.decode()
+    page = (
+        client_as(roles["firm"])
+        .get(reverse("enterprises:enterprise_detail", args=[firm.pk]))
+        .content.decode()
+    )
+    assert 'id="recognition"' in page and batch.name in page and "镇街园区推荐" in page

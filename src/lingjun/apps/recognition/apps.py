@@ -3,7 +3,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from lingjun.apps.web.entries import NavEntry
+from lingjun.apps.web.entries import HomeSection, NavEntry, Panel
 
 
 class RecognitionConfig(AppConfig):
@@ -27,4 +27,8 @@ class RecognitionConfig(AppConfig):
             also=("recognition:batches", "recognition:batch", "recognition:application"),
         ),
     )
+    home = (
+        HomeSection("recognition/_home.html", "lingjun.apps.recognition.selectors.home_context", order=30),
+    )
+    enterprise_panels = (Panel("recognition/_enterprise_panel.html", "recognition.view", order=20),)
     demo = "lingjun.apps.recognition.demo.populate"

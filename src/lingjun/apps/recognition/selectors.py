@@ -81,3 +81,21 @@ def phase_counts(qs: QuerySet[Application]) -> list[tuple[str, str, int]]:
 
 def batches_open_for_applying(*, today: Any) -> QuerySet[Batch]:
     return Batch.objects.filter(status=Batch.Status.OPEN, opens_on__lte=today, closes_on__gte=today)
+
+
+#: the phases each queue action works on (the home page's "waiting for you")
+WAITING = {
+    "recognition.recommend": ("town_review",),
+    "recognition.review": ("district_review", "site_visit", "ready", "objection"),
+    "recognition.municipal_result": ("municipal_review",),
+}
+
+
+def home_context(*, user: User, today: Any) -> dict[str, Any] | None:
+    """The home page's 评价认定待办: applications waiting for this user's role, per phase."""
+    action = queue_action(user)
+    if action not in WAITING:
+        return None
+    phases = WAITING[action]
+    counts = phase_counts(applications_in_scope(user=user, action=action).filter(phase__in=phases))
+    return {"waiting": [c for c in counts if c[0] in phases and c[2]]}
