@@ -268,3 +268,26 @@ def test_the_home_page_and_the_enterprise_page_show_recognition(make_batch, role
         .content.decode()
     )
     assert 'id="recognition"' in page and batch.name in page and "镇街园区推荐" in page
+
+
+def test_a_bulk_recommendation_brings_applications_to_the_district_with_their_checklist(
+    make_batch, roles, firm
+):
+    from lingjun.apps.recognition.services import application_create, application_transition, evidence_store
+
+    from .conftest import upload
+
+    batch = make_batch("chuying")
+    app = application_create(batch=batch, enterprise=firm, user=roles["firm"])
+    evidence_store(application=app, upload=upload(), user=roles["firm"])
+    application_transition(application=app, transition="submit", user=roles["firm"])
+    assert (
+        application_bulk_transition(
+            applications=batch.applications.all(), transition="recommend", user=roles["town"]
+        )
+        == 1
+    )
+    app.refresh_from_db()
+    assert (
+        app.phase == "district_review" and app.checklist.count() == len(app.self_evaluation["criteria"]) > 0
+    )

@@ -498,7 +498,10 @@ def application_transition(
             evidence=evidence,
         )
         application.refresh_from_db()
-        if target == "district_review":
+        # the checklist is filled from the engine when the application is filed (so a bulk
+        # recommendation brings it to the district with its checklist) and refreshed when it
+        # reaches the district one by one
+        if target == "district_review" or t.code in ("submit", "resubmit"):
             _checklist_fill(application, engine_evaluation(batch=batch, enterprise=application.enterprise))
     if notify and t.notify:
         _notify_enterprises(
