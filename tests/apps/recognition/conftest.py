@@ -46,6 +46,7 @@ def make_batch(db: Any) -> Callable[..., Any]:
             opens_on=kw.pop("opens_on", OPENS),
             closes_on=kw.pop("closes_on", CLOSES),
             skip_town=skip_town,
+            **kw,
         )
         return batch_open(batch=batch) if open_ else batch
 

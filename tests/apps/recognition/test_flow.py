@@ -319,3 +319,16 @@ def test_publicity_ends_after_seven_working_days_across_a_holiday(make_batch, fi
     # 2026 National Day: 1-7 October off, Sat 10 October a working day
     batch = batch_publicity_start(batch=batch, starts_on=date(2026, 9, 28), user=roles["staff"])
     assert batch.publicity_ends_on == date(2026, 10, 12)
+
+
+def test_the_rejection_limit_is_a_parameter_of_the_batch(make_batch, firm, roles):
+    batch = make_batch("chuying", skip_town=True, municipal_rejection_limit=None)
+    app = _to_district(batch, firm, roles)
+    for n in range(1, 5):
+        pass_checklist(app, roles["staff"])
+        app = application_transition(application=app, transition="approve", user=roles["staff"])
+        app = application_transition(
+            application=app, transition="municipal_reject", user=roles["evaluator"], comment=f"第{n}次"
+        )
+        app = application_transition(application=app, transition="reapply", user=roles["firm"])
+    assert app.phase == "district_review" and app.municipal_rejections == 4

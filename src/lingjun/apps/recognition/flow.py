@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 #: 津科规〔2019〕3号: a filing rejected this many times at the municipal level cannot be resubmitted
+#: (the default of a batch's ``municipal_rejection_limit``)
 MUNICIPAL_REJECTION_LIMIT = 3
 MUNICIPAL_REJECTION_SOURCE = "津科规〔2019〕3号"
 #: tiers with an on-site investigation (现场考察) after the municipal review

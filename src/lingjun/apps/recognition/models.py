@@ -49,6 +49,11 @@ class Batch(models.Model):
     closes_on = models.DateField("申报截止日期")
     #: skip 镇街园区推荐 (applications go straight to the district)
     skip_town = models.BooleanField("跳过镇街园区推荐", default=False)
+    #: a filing rejected this many times at the municipal level cannot be resubmitted (津科规〔2019〕3号;
+    #: the 2021 rules say nothing found on it, so it is a parameter of the batch); empty: no limit
+    municipal_rejection_limit = models.PositiveSmallIntegerField(
+        "市级评审未通过次数上限", null=True, blank=True, default=3
+    )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
     #: fixed when the batch opens: the policy in force and its parameter values (display text)
     policy_id = models.CharField("适用政策", max_length=64, blank=True, default="")

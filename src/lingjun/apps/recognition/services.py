@@ -192,6 +192,7 @@ def batch_create(
     skip_town: bool = False,
     name: str = "",
     user: User | None = None,
+    municipal_rejection_limit: int | None = MUNICIPAL_REJECTION_LIMIT,
 ) -> Batch:
     if tier not in TIER_FAMILY:
         raise RecognitionError(f"未知的层级“{tier}”。", "tier")
@@ -209,6 +210,7 @@ def batch_create(
         opens_on=opens_on,
         closes_on=closes_on,
         skip_town=skip_town,
+        municipal_rejection_limit=municipal_rejection_limit,
         name=name or f"{year}年{TIER_LABEL[tier]}第{sequence}批评价",
         created_by=user,
     )
@@ -325,7 +327,8 @@ def application_create(
     if Application.objects.filter(batch=batch, enterprise=enterprise).exists():
         raise RecognitionError(ALREADY_APPLIED.format(batch=batch.name), "duplicate")
     n = municipal_rejections_of(enterprise_id=enterprise.pk, tier=batch.tier)
-    if n >= MUNICIPAL_REJECTION_LIMIT:
+    limit = batch.municipal_rejection_limit
+    if limit is not None and n >= limit:
         raise RecognitionError(
             REJECTED_THRICE.format(tier=batch.tier_label, n=n, source=MUNICIPAL_REJECTION_SOURCE),
             "three_rejections",
@@ -424,7 +427,8 @@ def _guard(application: Application, t: TransitionDef, *, comment: str, evidence
                 ),
                 "batch_closed",
             )
-    if t.code == "reapply" and application.municipal_rejections >= MUNICIPAL_REJECTION_LIMIT:
+    limit = application.batch.municipal_rejection_limit
+    if t.code == "reapply" and limit is not None and application.municipal_rejections >= limit:
         raise RecognitionError(
             REJECTED_THRICE_RESUBMIT.format(
                 n=application.municipal_rejections, source=MUNICIPAL_REJECTION_SOURCE

@@ -408,6 +408,7 @@ def batches(request: HttpRequest) -> HttpResponse:
                 opens_on=_date(request.POST.get("opens_on")) or date.min,
                 closes_on=_date(request.POST.get("closes_on")) or date.min,
                 skip_town=request.POST.get("skip_town") == "1",
+                municipal_rejection_limit=_int(request.POST.get("municipal_rejection_limit")),
                 name=request.POST.get("name", "")[:120],
                 user=user,
             )
