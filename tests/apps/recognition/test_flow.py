@@ -332,3 +332,18 @@ def test_the_rejection_limit_is_a_parameter_of_the_batch(make_batch, firm, roles
         )
         app = application_transition(application=app, transition="reapply", user=roles["firm"])
     assert app.phase == "district_review" and app.municipal_rejections == 4
+
+
+def test_a_batch_evaluates_with_the_parameters_fixed_when_it_opened(make_batch, firm):
+    from lingjun.apps.recognition.services import engine_evaluation
+
+    batch = make_batch("chuying")
+    assert batch.parameters["max_age"]["yaml"] == "8" and batch.parameters["max_age"]["value"] == "8"
+
+    def age(evaluation):
+        return next(c["result"] for c in evaluation["criteria"] if c["id"] == "age")
+
+    assert age(engine_evaluation(batch=batch, enterprise=firm)) == "pass"  # registered 2018-04-12
+    # as if the library's value changed after the batch opened: the batch keeps its own
+    batch.parameters["max_age"]["yaml"] = "5"
+    assert age(engine_evaluation(batch=batch, enterprise=firm)) == "fail"

@@ -182,6 +182,31 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
+def _param_snapshot(policy: Policy, name: str, value: Any) -> dict[str, Any]:
+    """A parameter's value as the batch keeps it: shown (``value``, ``unit``) and, for a number
+    or a yes/no, as the what-if text that evaluates with it later (``yaml``)."""
+    param = policy.parameters[name]
+    out: dict[str, Any] = {"label": param.label, "value": _param_text(value), "unit": param.unit}
+    if isinstance(value, bool):
+        out["yaml"] = "true" if value else "false"
+    elif isinstance(value, (Decimal, int)):
+        out["yaml"] = f"{Decimal(value).normalize():f}"
+    return out
+
+
+def _fixed_overrides(batch: Batch, policy: Policy, on: date) -> dict[str, str]:
+    """What-ifs that hold the batch's parameters at the values fixed when it opened, where the
+    library's value on ``on`` is another (a policy file corrected since, a value dated later)."""
+    current = policy.parameter_values(on)
+    return {
+        f"{policy.id}.{name}": p["yaml"]
+        for name, p in (batch.parameters or {}).items()
+        if "yaml" in p
+        and name in current
+        and _param_snapshot(policy, name, current[name]).get("yaml") != p["yaml"]
+    }
+
+
 def batch_create(
     *,
     tier: str,
@@ -224,14 +249,7 @@ def batch_open(*, batch: Batch, user: User | None = None) -> Batch:
     policy = _policy_for(batch.tier, batch.year, batch.opens_on)
     values = policy.parameter_values(batch.opens_on)
     batch.policy_id = policy.id
-    batch.parameters = {
-        name: {
-            "label": policy.parameters[name].label,
-            "value": _param_text(v),
-            "unit": policy.parameters[name].unit,
-        }
-        for name, v in values.items()
-    }
+    batch.parameters = {name: _param_snapshot(policy, name, v) for name, v in values.items()}
     batch.provisional = provisional_items(policy)
     batch.status = Batch.Status.OPEN
     batch.opened_at = timezone.now()
@@ -258,7 +276,10 @@ def engine_evaluation(*, batch: Batch, enterprise: Enterprise) -> dict[str, Any]
     dossier = dossiers_load(usccs=[enterprise.uscc]).get(enterprise.uscc)
     if dossier is None:
         return {"result": "unknown", "criteria": []}
-    spec = RunSpec.of([policy_id], year=batch.year, as_of=as_of)
+    policy = load_library().get(policy_id)
+    spec = RunSpec.of(
+        [policy_id], year=batch.year, as_of=as_of, overrides=_fixed_overrides(batch, policy, as_of)
+    )
     record = evaluate_reference([dossier], spec=spec).to_records()[0]
     criteria = [
         {
