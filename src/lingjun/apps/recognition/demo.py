@@ -55,6 +55,9 @@ def _file(name: str) -> SimpleUploadedFile:
 
 
 def _advance(app: Application, codes: list[str], staff: Any, agency: Any, town: Any) -> Application:
+    enterprise = app.enterprise
+    if not (town.town and enterprise.town == town.town) and not (town.park and enterprise.park == town.park):
+        town = None  # another town's officer: the platform's demo stands in for it
     for code in codes:
         if code == "recommend" and app.phase != "town_review":
             continue  # a batch without 镇街园区推荐
@@ -155,7 +158,7 @@ def populate(*, today: date, users: dict[str, Any]) -> str:
     for app in listed:
         provisional_confirm(application=app, user=staff, note="已按暂定标准逐项核实（演示）")
     _closed(dengling, today - timedelta(days=30))
-    report = "瞪羚批次：公示"
+    report = "瞪羚批次公示中，1 条异议待处理"
     try:
         batch_publicity_start(batch=dengling, starts_on=today - timedelta(days=2), user=staff)
         listed[0].refresh_from_db()
