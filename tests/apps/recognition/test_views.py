@@ -291,3 +291,40 @@ def test_a_bulk_recommendation_brings_applications_to_the_district_with_their_ch
     assert (
         app.phase == "district_review" and app.checklist.count() == len(app.self_evaluation["criteria"]) > 0
     )
+
+
+def test_objections_and_confirmations_through_the_application_page(make_batch, roles, client_as, firm):
+    batch = make_batch("dengling")
+    app = Application.objects.create(batch=batch, enterprise=firm, phase="ready")
+    staff = client_as(roles["staff"])
+    page = reverse("recognition:application", args=[app.pk])
+    assert "暂定参数确认（逐户）" in staff.get(page).content.decode()
+    response = staff.post(reverse("recognition:confirm", args=[app.pk]), {"note": "已核实"}, follow=True)
+    assert "请勾选确认后提交" in response.content.decode() and not app.confirmations.exists()
+    response = staff.post(reverse("recognition:confirm", args=[app.pk]), {"confirm": "yes"}, follow=True)
+    assert "区局科员 于" in response.content.decode() and app.confirmations.get().username == "区局科员"
+    # 公示, then an objection with a wrong ID number, then a right one
+    Application.objects.filter(pk=app.pk).update(phase="publicity")
+    batch.publicity_starts_on, batch.publicity_ends_on = date(2026, 6, 1), date(2026, 6, 9)
+    batch.save()
+    form = {
+        "kind": "person",
+        "name": "王某某",
+        "id_number": "110105194912310021",
+        "contact": "13800000000",
+        "content": "数据不实",
+        "received_on": "2026-06-02",
+    }
+    response = staff.post(reverse("recognition:objection_add", args=[app.pk]), form, follow=True)
+    assert "GB 11643" in response.content.decode() and not app.objections.exists()
+    form["id_number"] = "11010519491231002X"
+    staff.post(reverse("recognition:objection_add", args=[app.pk]), form)
+    objection = app.objections.get()
+    app.refresh_from_db()
+    assert app.phase == "objection"
+    staff.post(
+        reverse("recognition:objection_resolve", args=[objection.pk]),
+        {"outcome": "dismissed", "note": "不实"},
+    )
+    app.refresh_from_db()
+    assert app.phase == "publicity" and app.objections.get().outcome == "dismissed"
