@@ -504,6 +504,12 @@ def application_transition(
         changes["municipal_rejections"] = F("municipal_rejections") + 1
     if t.code in ("submit", "resubmit", "reapply"):
         changes["submitted_at"] = now
+    # the checklist is filled from the engine when the application is filed (so a bulk
+    # recommendation brings it to the district with its checklist) and refreshed when it reaches
+    # the district one by one; evaluated before the row is locked
+    evaluation = None
+    if target == "district_review" or t.code in ("submit", "resubmit"):
+        evaluation = engine_evaluation(batch=batch, enterprise=application.enterprise)
     with transaction.atomic():
         moved = Application.objects.filter(pk=application.pk, phase=expected).update(**changes)
         if moved != 1:
@@ -523,11 +529,8 @@ def application_transition(
             evidence=evidence,
         )
         application.refresh_from_db()
-        # the checklist is filled from the engine when the application is filed (so a bulk
-        # recommendation brings it to the district with its checklist) and refreshed when it
-        # reaches the district one by one
-        if target == "district_review" or t.code in ("submit", "resubmit"):
-            _checklist_fill(application, engine_evaluation(batch=batch, enterprise=application.enterprise))
+        if evaluation is not None:
+            _checklist_fill(application, evaluation)
     if notify and t.notify:
         _notify_enterprises(
             enterprise_ids=[application.enterprise_id], batch=batch, t=t, target=target, comment=comment
