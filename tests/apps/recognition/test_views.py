@@ -328,3 +328,16 @@ def test_objections_and_confirmations_through_the_application_page(make_batch, r
     )
     app.refresh_from_db()
     assert app.phase == "publicity" and app.objections.get().outcome == "dismissed"
+
+
+def test_enterprises_that_did_not_file_are_reminded_of_the_deadline(make_batch, roles, client_as, firm):
+    from lingjun.apps.notifications.models import Notification
+
+    batch = make_batch("chuying")
+    Application.objects.create(batch=batch, enterprise=firm, phase="draft")
+    response = client_as(roles["staff"]).post(
+        reverse("recognition:batch", args=[batch.pk]), {"op": "remind"}, follow=True
+    )
+    assert "已提醒 1 位企业用户" in response.content.decode()
+    told = Notification.objects.get(user=roles["firm"])
+    assert "申报截止日期为 2026-12-31" in told.subject and "尚未提交" in told.body

@@ -265,6 +265,28 @@ def batch_close(*, batch: Batch, user: User | None = None) -> Batch:
     return batch
 
 
+def batch_remind(*, batch: Batch, today: date | None = None) -> int:
+    """Remind the enterprises whose application in an open batch is not filed (草稿) or waits for
+    their correction (退回修改) of the batch's closing day. Returns how many users were told."""
+    today = today or timezone.localdate()
+    if batch.status != Batch.Status.OPEN:
+        raise RecognitionError(BATCH_STATUS.format(status=batch.get_status_display(), what="提醒"), "status")
+    ids = list(
+        batch.applications.filter(phase__in=("draft", "returned")).values_list("enterprise_id", flat=True)
+    )
+    users = _enterprise_users(ids)
+    if not users:
+        return 0
+    left = (batch.closes_on - today).days
+    return notification_send(
+        users=users,
+        subject=f"【评价认定】{batch.name}申报截止日期为 {batch.closes_on:%Y-%m-%d}",
+        body=f"您在{batch.name}中的申报尚未提交（或退回后尚未重新提交），距截止还有 {max(left, 0)} 天，请尽快办理。",
+        url="/recognition/mine/",
+        kind="recognition",
+    )
+
+
 # ---------------------------------------------------------------------------- the engine
 
 

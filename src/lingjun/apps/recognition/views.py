@@ -428,6 +428,7 @@ def batches(request: HttpRequest) -> HttpResponse:
 
 BATCH_OPS = {
     "open": "recognition.batch",
+    "remind": "recognition.batch",
     "close": "recognition.batch",
     "publicity": "recognition.publish",
     "announce": "recognition.publish",
@@ -449,6 +450,10 @@ def batch_detail(request: HttpRequest, batch_pk: int) -> HttpResponse:
                 services.batch_open(batch=batch, user=user)
             elif op == "close":
                 services.batch_close(batch=batch, user=user)
+            elif op == "remind":
+                n = services.batch_remind(batch=batch)
+                messages.success(request, _("已提醒 %(n)s 位企业用户。") % {"n": n})
+                return redirect("recognition:batch", batch_pk=batch.pk)
             elif op == "publicity":
                 starts = _date(request.POST.get("starts_on")) or timezone.localdate()
                 services.batch_publicity_start(batch=batch, starts_on=starts, user=user)
