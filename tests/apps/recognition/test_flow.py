@@ -347,3 +347,67 @@ def test_a_batch_evaluates_with_the_parameters_fixed_when_it_opened(make_batch, 
     # as if the library's value changed after the batch opened: the batch keeps its own
     batch.parameters["max_age"]["yaml"] = "5"
     assert age(engine_evaluation(batch=batch, enterprise=firm)) == "fail"
+
+
+def test_every_transition_of_the_flow_leaves_one_audit_row(make_batch, pool, roles, make_user):
+    """Each transition code, taken once somewhere, leaves exactly one row per application moved."""
+    from lingjun.apps.enterprises.models import Enterprise
+    from lingjun.apps.recognition.flow import TRANSITIONS
+
+    firms = [Enterprise.objects.get(uscc=u) for u in pool]
+    batch = make_batch("lingjun_peiyu")
+    for f in firms[1:]:
+        make_user("enterprise", enterprise_uscc=f.uscc)
+    users = [
+        {
+            **roles,
+            "firm": f.users.first(),
+            "town": roles["town"] if f.town == "杨村街道" else make_user("town_officer", town=f.town),
+        }
+        for f in firms
+    ]
+    # 1: rejected by the district; 2: municipal reject, reapply, site visit fails; 3: objection upheld
+    a = _to_district(batch, firms[0], users[0])
+    a = application_transition(application=a, transition="return", user=roles["staff"], comment="补正")
+    a = application_transition(application=a, transition="resubmit", user=users[0]["firm"])
+    a = application_transition(application=a, transition="recommend", user=users[0]["town"])
+    application_transition(application=a, transition="reject", user=roles["staff"], comment="不符合")
+    b = _to_district(batch, firms[1], users[1])
+    pass_checklist(b, roles["staff"])
+    b = application_transition(application=b, transition="approve", user=roles["staff"])
+    b = application_transition(
+        application=b, transition="municipal_reject", user=roles["evaluator"], comment="否"
+    )
+    b = application_transition(application=b, transition="reapply", user=users[1]["firm"])
+    b = application_transition(application=b, transition="approve", user=roles["staff"])
+    b = application_transition(application=b, transition="municipal_pass", user=roles["evaluator"])
+    report = evidence_store(application=b, upload=upload("报告.pdf"), kind="site_report", user=roles["staff"])
+    b = application_transition(
+        application=b, transition="site_fail", user=roles["staff"], evidence=report, comment="场地不符"
+    )
+    c = _to_ready(batch, firms[2], users[2])
+    provisional_confirm(application=c, user=roles["staff"])
+    batch_publicity_start(batch=batch, starts_on=date(2026, 6, 8), user=roles["staff"])
+    c.refresh_from_db()
+    o = objection_file(
+        application=c,
+        kind="person",
+        name="王某某",
+        id_number="11010519491231002X",
+        contact="1",
+        content="x",
+        received_on=date(2026, 6, 9),
+        user=roles["staff"],
+    )
+    objection_resolve(objection=o, outcome="upheld", note="属实", user=roles["staff"])
+    seen = set(Transition.objects.values_list("code", flat=True))
+    # the rest of the codes are walked in test_an_application_walks_every_phase_to_entry_and_a_certificate
+    walked = {"town_return", "objection_dismissed", "announce", "enter"}
+    assert {t.code for t in TRANSITIONS} - seen == walked
+    for app in (a, b, c):
+        rows = list(
+            Transition.objects.filter(application=app).order_by("id").values_list("from_phase", "to_phase")
+        )
+        assert all(prev[1] == nxt[0] for prev, nxt in zip(rows, rows[1:], strict=False))
+        app.refresh_from_db()
+        assert rows[-1][1] == app.phase == "rejected"
