@@ -354,7 +354,7 @@ def test_every_transition_of_the_flow_leaves_one_audit_row(make_batch, pool, rol
     from lingjun.apps.enterprises.models import Enterprise
     from lingjun.apps.recognition.flow import TRANSITIONS
 
-    firms = [Enterprise.objects.get(uscc=u) for u in pool]
+    firms: list[Any] = [Enterprise.objects.get(uscc=u) for u in pool]  # town: generated from the schema
     batch = make_batch("lingjun_peiyu")
     for f in firms[1:]:
         make_user("enterprise", enterprise_uscc=f.uscc)
