@@ -75,7 +75,9 @@ def test_flow_is_data_with_public_names_actions_and_documents():
     assert "site_visit" not in [p.code for p in phases_of(tier="dengling", skip_town=False)]
 
 
-def test_an_application_walks_every_phase_to_entry_and_a_certificate(make_batch, firm, roles):
+def test_an_application_walks_every_phase_to_entry_and_a_certificate(
+    make_batch, firm, roles, django_capture_on_commit_callbacks
+):
     batch = make_batch("lingjun")
     assert batch.policy_id == "tianjin.lingjun.2021" and batch.provisional
     app = application_create(batch=batch, enterprise=firm, user=roles["firm"], today=TODAY)
@@ -127,7 +129,9 @@ def test_an_application_walks_every_phase_to_entry_and_a_certificate(make_batch,
         batch_publicity_start(batch=batch, starts_on=date(2026, 6, 8), user=roles["staff"])
     assert info.value.code == "provisional" and firm.name in info.value.message
     provisional_confirm(application=app, user=roles["staff"], note="已逐项核实")
-    batch = batch_publicity_start(batch=batch, starts_on=date(2026, 6, 8), user=roles["staff"])
+    with django_capture_on_commit_callbacks(execute=True):  # the list's messages go out after commit
+        batch = batch_publicity_start(batch=batch, starts_on=date(2026, 6, 8), user=roles["staff"])
+    assert "列入公示" in Notification.objects.filter(user=roles["firm"]).latest("id").subject
     # 7 working days from Mon 8 June 2026: 8-12, 15, 16 June (no holiday in between)
     assert (batch.publicity_starts_on, batch.publicity_ends_on) == (date(2026, 6, 8), date(2026, 6, 16))
     app.refresh_from_db()
@@ -159,7 +163,8 @@ def test_an_application_walks_every_phase_to_entry_and_a_certificate(make_batch,
         batch_announce(batch=batch, user=roles["staff"], today=date(2026, 6, 16))
     assert info.value.code == "publicity"
     batch_announce(batch=batch, user=roles["staff"], today=date(2026, 6, 17))
-    assert batch_enter(batch=batch, user=roles["staff"]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert batch_enter(batch=batch, user=roles["staff"]) == 1
     app.refresh_from_db()
     assert app.phase == "entered" and app.registration_number
     text = subprocess.run(

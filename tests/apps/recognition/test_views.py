@@ -341,3 +341,21 @@ def test_enterprises_that_did_not_file_are_reminded_of_the_deadline(make_batch, 
     assert "已提醒 1 位企业用户" in response.content.decode()
     told = Notification.objects.get(user=roles["firm"])
     assert "申报截止日期为 2026-12-31" in told.subject and "尚未提交" in told.body
+
+
+def test_a_bulk_result_is_notified_after_it_commits(
+    make_batch, roles, firm, django_capture_on_commit_callbacks
+):
+    from lingjun.apps.notifications.models import Notification
+
+    batch = make_batch("chuying")
+    Application.objects.create(batch=batch, enterprise=firm, phase="municipal_review")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        application_bulk_transition(
+            applications=batch.applications.all(), transition="municipal_pass", user=roles["evaluator"]
+        )
+    assert not Notification.objects.exists()  # nothing before the commit (nor in the request's time)
+    for callback in callbacks:
+        callback()
+    told = Notification.objects.get(user=roles["firm"])
+    assert "市级评审通过" in told.subject and "待公示" in told.body

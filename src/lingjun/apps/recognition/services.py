@@ -554,7 +554,7 @@ def application_transition(
         if evaluation is not None:
             _checklist_fill(application, evaluation)
     if notify and t.notify:
-        _notify_enterprises(
+        notify_enterprises(
             enterprise_ids=[application.enterprise_id], batch=batch, t=t, target=target, comment=comment
         )
     return application
@@ -604,13 +604,12 @@ def application_bulk_transition(
         if moved:
             _bulk_transition_rows(token=token, t=t, user=user, comment=comment.strip(), now=now)
     if moved and t.notify:
-        ids_of_enterprises = list(
-            Application.objects.filter(bulk_token=token).values_list("enterprise_id", flat=True).distinct()
-        )
-        batch = Application.objects.filter(bulk_token=token).select_related("batch").first()
-        if batch is not None:
-            _notify_enterprises(
-                enterprise_ids=ids_of_enterprises, batch=batch.batch, t=t, target=batch.phase, comment=comment
+        rows = Application.objects.filter(bulk_token=token)
+        enterprise_ids = list(rows.values_list("enterprise_id", flat=True).distinct())
+        first = rows.values_list("batch_id", "phase").first()
+        if first is not None:
+            notify_later(
+                enterprise_ids=enterprise_ids, batch_id=first[0], t=t, target=first[1], comment=comment
             )
     return moved
 
@@ -755,8 +754,8 @@ def batch_publicity_start(*, batch: Batch, starts_on: date, user: User, days: in
             user=user,
         )
     ids = list(batch.applications.filter(phase="publicity").values_list("enterprise_id", flat=True))
-    _notify_enterprises(
-        enterprise_ids=ids, batch=batch, t=t, target="publicity", comment=f"公示期至 {ends_on}"
+    notify_later(
+        enterprise_ids=ids, batch_id=batch.pk, t=t, target="publicity", comment=f"公示期至 {ends_on}"
     )
     return batch
 
@@ -946,7 +945,7 @@ def batch_enter(*, batch: Batch, user: User, valid_from: date | None = None) -> 
             application.refresh_from_db()
         certificate_render(application=application)
     ids = [a.enterprise_id for a in announced]
-    _notify_enterprises(enterprise_ids=ids, batch=batch, t=TRANSITION["enter"], target="entered", comment="")
+    notify_later(enterprise_ids=ids, batch_id=batch.pk, t=TRANSITION["enter"], target="entered", comment="")
     batch.status = Batch.Status.DONE
     batch.save(update_fields=["status"])
     return len(announced)
@@ -993,7 +992,7 @@ def _enterprise_users(enterprise_ids: Iterable[int]) -> list[User]:
     )
 
 
-def _notify_enterprises(
+def notify_enterprises(
     *, enterprise_ids: Sequence[int], batch: Batch, t: TransitionDef, target: str, comment: str
 ) -> int:
     """Tell the enterprises' users (in the app and by e-mail) where their application is now."""
@@ -1007,6 +1006,25 @@ def _notify_enterprises(
     return notification_send(
         users=users, subject=subject, body=body, url="/recognition/mine/", kind="recognition"
     )
+
+
+def notify_later(
+    *, enterprise_ids: list[int], batch_id: int, t: TransitionDef, target: str, comment: str
+) -> None:
+    """The same messages as :func:`notify_enterprises`, for many enterprises at once: sent by a
+    background task once the action's transaction commits (thousands of e-mails would keep the
+    page waiting); with the immediate task backend (tests) at once."""
+    from django.utils.module_loading import import_string
+
+    task = import_string("lingjun.apps.recognition.tasks.recognition_notify_task")
+    kwargs = {
+        "enterprise_ids": enterprise_ids,
+        "batch_id": batch_id,
+        "code": t.code,
+        "target": target,
+        "comment": comment.strip(),
+    }
+    transaction.on_commit(lambda: task.enqueue(**kwargs))
 
 
 def _membership_enter(*, application: Application, valid_from: date, user: User) -> tuple[int, str]:
