@@ -302,3 +302,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINGJUN_LOG_LEVEL", "WARNING")},
 }
+
+# Recognition (评价认定): the length of a 公示 in working days; the largest evidence file accepted
+LINGJUN_PUBLICITY_WORKDAYS = int(os.environ.get("LINGJUN_PUBLICITY_WORKDAYS", "7"))
+LINGJUN_EVIDENCE_MAX_MB = int(os.environ.get("LINGJUN_EVIDENCE_MAX_MB", "20"))
