@@ -214,15 +214,18 @@ def test_next_rung_is_the_lowest_above_what_is_held_or_passed() -> None:
     year, as_of = 2024, date(2024, 6, 30)
     dossiers = [random_dossier(rng, i, year) for i in range(80)]
     usccs = [d["uscc"] for d in dossiers]
+    dossiers[1]["qualifications"] = [{"kind": "hnte", "issued_on": date(2023, 1, 1), "expires_on": None}]
     ladder = ladder_gaps(dossiers=dossiers, year=year, as_of=as_of, held={usccs[0]: ["dengling"]})
     assert ladder.next_rung(usccs[0]) in ("lingjun_peiyu", "lingjun", None)
+    assert ladder.held[1, RUNG_CODES.index("hnte")], "a valid certificate in the dossier is a rung held"
+    assert RUNG_CODES.index(ladder.next_rung(usccs[1]) or "lingjun") > RUNG_CODES.index("hnte")
     for u in usccs[1:]:
         i = ladder.index[u]
         nxt = int(ladder.next[i])
         for k in range(nxt, len(RUNG_CODES)):
             assert not ladder.rungs[RUNG_CODES[k]].passes[i], "nothing at or above the next rung passes"
         if nxt > 0:
-            assert ladder.rungs[RUNG_CODES[nxt - 1]].passes[i]
+            assert ladder.rungs[RUNG_CODES[nxt - 1]].passes[i] or ladder.held[i, nxt - 1]
 
 
 def test_candidates_are_ranked_by_how_little_they_lack() -> None:

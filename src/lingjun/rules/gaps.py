@@ -1020,6 +1020,7 @@ class Ladder:
             reached = self.rungs[code].passes | held[:, i]
             top = np.where(reached, np.int8(i), top)
         self.highest = top
+        self.held = held
         self.next = (top + 1).astype(np.int8)
 
     def next_rung(self, uscc: str) -> str | None:
@@ -1102,13 +1103,50 @@ def ladder_gaps(
 
     flats = [flatten(p) for p in ladder_policies(year, as_of, library)]
     spec = RunSpec.of([f.derived for f in flats], year=year, as_of=as_of, inputs=inputs, library=library)
+    dossiers = list(dossiers) if dossiers is not None else None
     if tables is not None:
         ev = evaluate(tables=tables, spec=spec, inputs_table=inputs_table)
     else:
         assert dossiers is not None
         ev = evaluate_dossiers(dossiers, spec=spec, inputs_table=inputs_table)
     usccs = ev.table["uscc"].to_pylist()
-    return Ladder(ev, flats, held_matrix(usccs, held))
+    matrix = held_matrix(usccs, held)
+    if tables is not None:
+        matrix |= held_matrix(usccs, certificates_held(tables, as_of))
+    elif dossiers is not None:
+        matrix |= held_matrix(usccs, _certificates_in(dossiers, as_of))
+    return Ladder(ev, flats, matrix)
+
+
+def certificates_held(tables: Mapping[str, Any], as_of: date) -> dict[str, list[str]]:
+    """Rungs held by a certificate in the dossier (高企证书, 科技型中小企业入库登记编号) valid on
+    ``as_of``: one small query on the qualifications table."""
+    import ibis
+
+    q = tables["qualifications"]
+    day = ibis.literal(as_of)
+    kinds = list(QUALIFICATION_RUNGS)
+    valid = (
+        q.kind.isin(kinds)
+        & (q.issued_on.isnull() | (q.issued_on <= day))
+        & (q.expires_on.isnull() | (q.expires_on >= day))
+    )
+    rows = q.filter(valid).select("uscc", "kind").distinct().to_pyarrow()
+    out: dict[str, list[str]] = {}
+    for uscc, kind in zip(rows["uscc"].to_pylist(), rows["kind"].to_pylist(), strict=True):
+        out.setdefault(uscc, []).append(QUALIFICATION_RUNGS[kind])
+    return out
+
+
+def _certificates_in(dossiers: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for d in dossiers:
+        for q in d.get("qualifications") or []:
+            if q.get("kind") in QUALIFICATION_RUNGS:
+                start, end = q.get("issued_on"), q.get("expires_on")
+                if (start is None or start <= as_of) and (end is None or end >= as_of):
+                    out.setdefault(d["uscc"], []).append(QUALIFICATION_RUNGS[q["kind"]])
+    return out
 
 
 def policy_gaps(
