@@ -50,7 +50,7 @@ def main() -> None:
         t0 = time.perf_counter()
         ladder = ladder_gaps(tables=t, year=year, as_of=as_of, held=held)
         for rung in RUNG_CODES:
-            counts[rung] = len(ladder.candidates(rung))
+            counts[rung] = len(ladder.ranked(rung))
             ladder.candidates(rung, among=town, limit=200)
             for c in ladder.candidates(rung, limit=50):
                 ladder.gaps(c.uscc, rung)

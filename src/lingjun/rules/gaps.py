@@ -1034,11 +1034,10 @@ class Ladder:
             return []
         return self.rungs[code].gaps(self.index[uscc])
 
-    def candidates(
-        self, rung: str, *, among: Iterable[str] | None = None, limit: int | None = None
-    ) -> list[Candidate]:
-        """Enterprises whose next rung is ``rung``, nearest first: fewest criteria not met, then
-        fewest gaps that cannot be quantified, then the smallest normalised distance."""
+    def ranked(self, rung: str, *, among: Iterable[str] | None = None) -> np.ndarray:
+        """Rows of the enterprises whose next rung is ``rung`` (among ``among``, when given),
+        nearest first: fewest criteria not met, then fewest gaps that cannot be quantified,
+        then the smallest normalised distance (vectorised: no Python loop over the pool)."""
         g = self.rungs[rung]
         want = self.next == RUNG_CODES.index(rung)
         if among is not None:
@@ -1048,7 +1047,14 @@ class Ladder:
             want &= sel
         rows = np.nonzero(want)[0]
         order = np.lexsort((g.distance[rows], g.inexact[rows], g.failed[rows]))
-        rows = rows[order]
+        return rows[order]
+
+    def candidates(
+        self, rung: str, *, among: Iterable[str] | None = None, limit: int | None = None
+    ) -> list[Candidate]:
+        """:meth:`ranked` as :class:`Candidate` records (the first ``limit``)."""
+        g = self.rungs[rung]
+        rows = self.ranked(rung, among=among)
         if limit is not None:
             rows = rows[:limit]
         return [
