@@ -1105,10 +1105,8 @@ def ladder_gaps(
     """
     from lingjun.rules.evaluation import evaluate
     from lingjun.rules.run import evaluate_dossiers
-    from lingjun.rules.spec import RunSpec
 
-    flats = [flatten(p) for p in ladder_policies(year, as_of, library)]
-    spec = RunSpec.of([f.derived for f in flats], year=year, as_of=as_of, inputs=inputs, library=library)
+    spec, flats = ladder_spec(year=year, as_of=as_of, inputs=inputs, library=library)
     dossiers = list(dossiers) if dossiers is not None else None
     if tables is not None:
         ev = evaluate(tables=tables, spec=spec, inputs_table=inputs_table)
@@ -1122,6 +1120,18 @@ def ladder_gaps(
     elif dossiers is not None:
         matrix |= held_matrix(usccs, _certificates_in(dossiers, as_of))
     return Ladder(ev, flats, matrix)
+
+
+def ladder_spec(
+    *, year: int, as_of: date, inputs: Mapping[str, Any] | None = None, library: Library | None = None
+) -> tuple[Any, list[Flat]]:
+    """The run of the ladder (the six flattened policies) and their flattened forms: evaluate the
+    spec wherever the pool lives, then ``Ladder(evaluation, flats, held_matrix(...))``."""
+    from lingjun.rules.spec import RunSpec
+
+    flats = [flatten(p) for p in ladder_policies(year, as_of, library)]
+    spec = RunSpec.of([f.derived for f in flats], year=year, as_of=as_of, inputs=inputs, library=library)
+    return spec, flats
 
 
 def certificates_held(tables: Mapping[str, Any], as_of: date) -> dict[str, list[str]]:
