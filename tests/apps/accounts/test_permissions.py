@@ -178,7 +178,9 @@ def _sample_change_request(pk: int) -> int:
 def _sample_plan(pk: int) -> int:
     from lingjun.apps.cultivation.models import CultivationPlan
 
-    return CultivationPlan.objects.create(enterprise_id=pk, target_rung="chuying", target_date=date(2099, 12, 31)).pk
+    return CultivationPlan.objects.create(
+        enterprise_id=pk, target_rung="chuying", target_date=date(2099, 12, 31)
+    ).pk
 
 
 def _sample_service_request(pk: int) -> int:

@@ -102,7 +102,9 @@ def test_overdue_requests_are_flagged_and_escalated_once(pool, people):
     req.refresh_from_db()
     assert req.escalated_on == date(2025, 6, 10)
     assert Notification.objects.filter(user=people["staff"], subject__startswith="诉求逾期督办").count() == 1
-    assert Notification.objects.filter(user=people["industry"], subject__startswith="诉求逾期督办").count() == 1
+    assert (
+        Notification.objects.filter(user=people["industry"], subject__startswith="诉求逾期督办").count() == 1
+    )
 
 
 def test_reply_close_and_satisfaction(pool, people, client_as):

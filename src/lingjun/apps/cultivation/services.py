@@ -182,8 +182,15 @@ def gaps_refresh(*, today: date, usccs: Sequence[str] | None = None) -> int:
 def gap_snapshot_current(*, enterprise: Enterprise, today: date) -> GapSnapshot | None:
     """The enterprise's snapshot, recomputed first when it is missing, of another day, or older
     than the last change of the dossier."""
+    from lingjun.apps.enterprises.models import ChangeRecord
+
     snap = GapSnapshot.objects.filter(enterprise=enterprise).first()
-    if snap is None or snap.as_of != today or snap.computed_at < enterprise.updated_at:
+    if (
+        snap is None
+        or snap.as_of != today
+        or snap.computed_at < enterprise.updated_at
+        or ChangeRecord.objects.filter(uscc=enterprise.uscc, at__gte=snap.computed_at).exists()
+    ):
         gaps_refresh(today=today, usccs=[enterprise.uscc])
         snap = GapSnapshot.objects.filter(enterprise=enterprise).first()
     return snap
