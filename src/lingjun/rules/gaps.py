@@ -662,9 +662,10 @@ class PolicyGaps:
             return Gap(crit.id, label, CONDITION, T_CONDITION.format(label=what), 1.0, (fix,), exact)
         if shape == CONFIRM:
             name, value = leaf.target
-            inp = self.policy.inputs[name]
+            # what must be confirmed is what the criterion asks (``input.prohibited_sector == False``:
+            # 产品和服务不属于…), not the input's own wording (属于…)
             fix = Fix("input", (self.policy.id, name), value)
-            return Gap(crit.id, label, CONFIRM, T_CONFIRM.format(label=inp.label), 1.0, (fix,), True)
+            return Gap(crit.id, label, CONFIRM, T_CONFIRM.format(label=label), 1.0, (fix,), True)
         if shape == COUNT and st.have is not None and st.needed is not None and leaf.count is not None:
             have, need = int(st.have[row]), int(st.needed[row])
             row_ = count_row(leaf.count, y, self.as_of)
