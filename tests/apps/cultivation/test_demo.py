@@ -29,3 +29,16 @@ def test_demo_fills_every_state(pool, make_user):
     assert ServiceRequest.objects.filter(escalated_on=today).exists(), "an overdue one, escalated"
     assert ServiceRequest.objects.filter(satisfaction__isnull=False).exists()
     assert demo_cultivation(today=today, users=users) == "", "once"
+
+
+def test_the_refresh_button_recomputes_the_whole_pool_as_a_job(pool, make_user, client_as):
+    from django.urls import reverse
+
+    from lingjun.apps.jobs.models import Job
+
+    client = client_as(make_user("district_staff"))
+    response = client.post(reverse("cultivation:refresh"), {"next": reverse("cultivation:candidates")})
+    assert response.status_code == 302
+    job = Job.objects.get(kind="cultivation_gaps")
+    assert job.status == "done" and job.result == {"count": 3}
+    assert GapSnapshot.objects.count() == 3

@@ -179,6 +179,28 @@ def gaps_refresh(*, today: date, usccs: Sequence[str] | None = None) -> int:
     return len(rows)
 
 
+#: the kind of the pool's gap refresh among the jobs (排队中 → 已完成 on the jobs pages)
+JOB_KIND = "cultivation_gaps"
+
+
+def gaps_refresh_enqueue(*, user: User | None, today: date) -> Any:
+    """Queue the whole pool's refresh as a background job (a worker runs it; the page returns at once)."""
+    from lingjun.apps.jobs.services import job_create, job_enqueue
+
+    job = job_create(kind=JOB_KIND, user=user, params={"today": today.isoformat()})
+    job_enqueue(job=job, task_path="lingjun.apps.cultivation.tasks.gaps_refresh_task")
+    return job
+
+
+def gaps_refresh_job(job: Any) -> dict[str, Any]:
+    """The body of the refresh job: the whole pool, as of the day it was asked."""
+    from lingjun.apps.jobs.services import job_step
+
+    job_step(job=job, progress=0.1, step="计算培育差距")
+    n = gaps_refresh(today=date.fromisoformat(job.params["today"]))
+    return {"count": n}
+
+
 def gap_snapshot_current(*, enterprise: Enterprise, today: date) -> GapSnapshot | None:
     """The enterprise's snapshot, recomputed first when it is missing, of another day, or older
     than the last change of the dossier."""

@@ -52,9 +52,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @requires(post="cultivation.plan")
 def refresh(request: HttpRequest) -> HttpResponse:
-    """Recompute the gap lists of the whole pool (one engine run)."""
-    n = svc.gaps_refresh(today=timezone.localdate())
-    messages.success(request, _("已重新计算 %(n)s 家企业的培育差距。") % {"n": n})
+    """Recompute the gap lists of the whole pool (one engine run, as a background job)."""
+    job = svc.gaps_refresh_enqueue(user=request_user(request), today=timezone.localdate())
+    job.refresh_from_db()
+    if job.status == "done":
+        messages.success(
+            request, _("已重新计算 %(n)s 家企业的培育差距。") % {"n": job.result.get("count", 0)}
+        )
+    else:
+        messages.info(request, _("已开始在后台重新计算培育差距，完成后刷新本页即可看到。"))
     return redirect(request.POST.get("next") or "cultivation:candidates")
 
 
