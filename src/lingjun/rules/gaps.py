@@ -625,6 +625,12 @@ class PolicyGaps:
                         out[col] = label
         return out
 
+    def _missing_label(self, name: str) -> str:
+        """A missing fact's name; a policy input by its label (专家评分 …), not its code."""
+        if name.startswith("input.") and name[6:] in self.policy.inputs:
+            return self.policy.inputs[name[6:]].label
+        return missing_label(name)
+
     def _gap(self, cid: str, st: LeafState, row: int, missing_cols: dict[str, str]) -> Gap:
         leaf = st.leaf
         crit = self.policy.criterion(cid)
@@ -638,7 +644,7 @@ class PolicyGaps:
         y = self.year
         if st.unknown[row] and leaf.shape not in (CONFIRM,) and not (st.fails[row]):
             names = sorted({missing_cols[f] for f in leaf.plan.facts if f in missing_cols})
-            miss = "、".join(missing_label(m) for m in names) or "相关数据"
+            miss = "、".join(self._missing_label(m) for m in names) or "相关数据"
             if leaf.shape == SHORTFALL and exact and leaf.num is not None and st.needed is not None:
                 need = int(st.needed[row])
                 fixes = (Fix("annual_set", (leaf.num.field, leaf.num.years[0]), _amount(need)),)
