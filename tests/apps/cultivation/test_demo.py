@@ -42,3 +42,10 @@ def test_the_refresh_button_recomputes_the_whole_pool_as_a_job(pool, make_user, 
     job = Job.objects.get(kind="cultivation_gaps")
     assert job.status == "done" and job.result == {"count": 3}
     assert GapSnapshot.objects.count() == 3
+
+
+def test_the_app_declares_its_demo_populator():
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    assert import_string(apps.get_app_config("cultivation").demo) is demo_cultivation

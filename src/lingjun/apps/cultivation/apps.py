@@ -34,4 +34,4 @@ class CultivationConfig(AppConfig):
         ),
     )
     enterprise_panels = (Panel("cultivation/_enterprise_panel.html", "cultivation.view", order=30),)
-    demo = "lingjun.apps.cultivation.demo.demo_cultivation"
+    demo = "lingjun.apps.cultivation.services.demo_cultivation"

@@ -654,7 +654,7 @@ def demo_cultivation(*, today: date, users: Mapping[str, User]) -> str:
     computed = gaps_refresh(today=today)
     plans = 0
     town = getattr(town_officer, "town", "") if town_officer else ""
-    for rung in (Rung.CHUYING, Rung.HNTE, Rung.DENGLING):
+    for rung in (Rung.TECH_SME, Rung.CHUYING, Rung.HNTE, Rung.DENGLING, Rung.LINGJUN_PEIYU):
         snaps = GapSnapshot.objects.filter(next_rung=rung).select_related("enterprise")
         if town:
             snaps = snaps.filter(enterprise__town=town)
