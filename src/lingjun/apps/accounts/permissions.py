@@ -61,6 +61,7 @@ class Action:
 #: every action of the platform, in the order the matrix is shown
 ACTIONS: tuple[Action, ...] = (
     Action("home.view", "首页"),
+    Action("account.password", "修改本人密码"),
     Action("notifications.view", "查看本人消息"),
     Action("enterprise.view", "查看企业档案"),
     Action("enterprise.edit", "修改企业档案"),
@@ -103,6 +104,8 @@ _ALL, _DIV, _OWN, _DEP = Scope.DISTRICT, Scope.DIVISION, Scope.OWN, Scope.DEPART
 #: the matrix: action -> {role: scope}; a role not named has no access (Scope.NONE)
 MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "home.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
+    # one's own password: whoever may log in and open the home page
+    "account.password": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
     "notifications.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
     "enterprise.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL},
     "enterprise.edit": {_A: _ALL, _S: _ALL, _E: _OWN},
