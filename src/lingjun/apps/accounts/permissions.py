@@ -95,6 +95,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("tasks.report", "报送任务进度"),
     Action("requests.submit", "提交企业诉求"),
     Action("requests.handle", "办理企业诉求"),
+    # cultivation (培育服务)
+    Action("cultivation.view", "查看培育差距与培育方案"),
+    Action("cultivation.plan", "制定培育方案、记录走访"),
     # administration
     Action("users.manage", "用户与权限管理"),
     Action("audit.view", "查看审计日志"),
@@ -139,6 +142,8 @@ MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "tasks.report": {_D: _DEP},
     "requests.submit": {_E: _OWN},
     "requests.handle": {_A: _ALL, _S: _ALL, _T: _DIV, _D: _DEP},
+    "cultivation.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN},
+    "cultivation.plan": {_A: _ALL, _S: _ALL, _T: _DIV},
     "users.manage": {_A: _ALL},
     "audit.view": {_A: _ALL},
 }
