@@ -283,6 +283,12 @@ LINGJUN_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("LINGJUN_IMPORT_MAX_UNZIPPED
 LINGJUN_IMPORT_MAX_ROWS = int(os.environ.get("LINGJUN_IMPORT_MAX_ROWS", "200000"))
 LINGJUN_IMPORT_MAX_CELLS = int(os.environ.get("LINGJUN_IMPORT_MAX_CELLS", "3000000"))
 LINGJUN_IMPORT_MAX_ERRORS = int(os.environ.get("LINGJUN_IMPORT_MAX_ERRORS", "1000"))
+# Pool membership (入库企业动态管理, docs/configuration.md): the annual information update's deadline
+# as MM-DD of each year, reminders so many days before it, and the qualifications a tier requires
+# ("dengling=hnte|tianjin_hnte;lingjun=hnte": none by default, the 2021 rules' text names none)
+LINGJUN_ANNUAL_UPDATE_DEADLINE = os.environ.get("LINGJUN_ANNUAL_UPDATE_DEADLINE", "09-30")
+LINGJUN_ANNUAL_UPDATE_REMIND_DAYS = os.environ.get("LINGJUN_ANNUAL_UPDATE_REMIND_DAYS", "30,7,1")
+LINGJUN_MEMBERSHIP_REQUIRED_QUALIFICATIONS = os.environ.get("LINGJUN_MEMBERSHIP_REQUIRED_QUALIFICATIONS", "")
 #: the first handler counts an upload's bytes and stops reading the body past the file limit
 FILE_UPLOAD_HANDLERS = [
     "lingjun.apps.web.uploads.LimitedUploadHandler",
@@ -296,3 +302,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINGJUN_LOG_LEVEL", "WARNING")},
 }
+
+# Recognition (评价认定): the length of a 公示 in working days; the largest evidence file accepted
+LINGJUN_PUBLICITY_WORKDAYS = int(os.environ.get("LINGJUN_PUBLICITY_WORKDAYS", "7"))
+LINGJUN_EVIDENCE_MAX_MB = int(os.environ.get("LINGJUN_EVIDENCE_MAX_MB", "20"))
