@@ -12,6 +12,8 @@ Every view, template, CLI command and API endpoint asks this module, never a rol
 * :func:`requires` — the view decorator: login, then the action of the request's method, else 403.
   It records the actions on the view, so the URL × role × method test compares every URL pattern
   with this matrix.
+* :func:`public` — the other, explicit declaration: a page anybody may open without a login
+  (the published lists). The same test checks it answers everyone, logged in or not.
 
 Actions of the capabilities still to come (recognition, funds, tasks, requests) are declared here
 already, so that their pages only have to ask.
@@ -243,6 +245,29 @@ def requires(action: str | None = None, **by_method: str) -> Callable[[V], V]:
             return view(request, *args, **kwargs)
 
         wrapped.permission_actions = dict(actions)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(*methods: str) -> Callable[[V], V]:
+    """A page anybody may open, without logging in: ``@public()`` (GET and HEAD) or
+    ``@public("get", "post")``. The published lists (``/public/``) are such pages: they show
+    only what a notice shows. A method not named gets 405. The view keeps the methods as
+    ``permission_public``, which the URL × role × method test recognises (a page is either
+    ``@requires`` or ``@public``, never neither)."""
+    allowed = {m.upper() for m in (methods or ("get",))}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+
+    def decorate(view: V) -> V:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method not in allowed:
+                return HttpResponseNotAllowed(sorted(allowed))
+            return view(request, *args, **kwargs)
+
+        wrapped.permission_public = frozenset(allowed)  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorate
