@@ -194,6 +194,22 @@ STORAGES = {
 }
 MEDIA_ROOT = LINGJUN_HOME / "media"
 
+# e-mail of notifications (消息通知): written as files under LINGJUN_HOME/mail unless an SMTP
+# server is configured (an intranet mail relay)
+LINGJUN_BASE_URL = os.environ.get("LINGJUN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("LINGJUN_MAIL_FROM", "lingjun@localhost")
+if os.environ.get("LINGJUN_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["LINGJUN_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("LINGJUN_SMTP_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("LINGJUN_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("LINGJUN_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = _bool("LINGJUN_SMTP_TLS", False)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = LINGJUN_HOME / "mail"
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -235,6 +235,20 @@ def _sample_job(user: Any) -> int:
     return job.pk
 
 
+def _sample_notification(user: Any) -> int:
+    """A message to ``user`` (a message is its recipient's only)."""
+    from lingjun.apps.notifications.models import Notification
+
+    return Notification.objects.create(user=user, subject="x", body="y", url="/").pk
+
+
+#: URL kwargs naming an object that belongs to one user: each role follows its own
+PER_ROLE: dict[str, Callable[[Any], int]] = {
+    "job_pk": _sample_job,
+    "notification_pk": _sample_notification,
+}
+
+
 def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_path, settings):
     settings.LINGJUN_HOME = tmp_path
     from lingjun.apps.enterprises.models import Enterprise
@@ -246,7 +260,10 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_pa
         "request_pk": _sample_change_request(pk),
         "notice_pk": _sample_notice(pool[0]),
     }
-    jobs = {role: _sample_job(user) for role, user in users.items()}
+    own = {
+        kwarg: {role: make(user) if user is not None else 0 for role, user in users.items()}
+        for kwarg, make in PER_ROLE.items()
+    }
     clients: dict[str, Client] = {}
     for role, user in users.items():
         clients[role] = Client()
@@ -262,10 +279,11 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_pa
             continue
         declared: dict[str, str] = view.permission_actions
         kwargs = [k for k in getattr(get_pattern(name), "converters", {})]
-        url = _reverse(name, route, kwargs, {**objects, "job_pk": 0})
+        url = _reverse(name, route, kwargs, {**objects, **dict.fromkeys(PER_ROLE, 0)})
         for role, user in users.items():
-            if "job_pk" in kwargs:  # each role follows its own job
-                url = _reverse(name, route, kwargs, {**objects, "job_pk": jobs[role]})
+            if any(k in PER_ROLE for k in kwargs):  # each role follows its own job, message …
+                mine = {k: own[k][role] for k in PER_ROLE}
+                url = _reverse(name, route, kwargs, {**objects, **mine})
             for method in METHODS:
                 before = _state()
                 response = getattr(clients[role], method)(url)

@@ -63,6 +63,7 @@ class Action:
 #: every action of the platform, in the order the matrix is shown
 ACTIONS: tuple[Action, ...] = (
     Action("home.view", "首页"),
+    Action("notifications.view", "查看本人消息"),
     Action("enterprise.view", "查看企业档案"),
     Action("enterprise.edit", "修改企业档案"),
     Action("enterprise.edit_restricted", "修改所属镇街园区、信用情况、资质"),
@@ -101,6 +102,7 @@ _ALL, _DIV, _OWN, _DEP = Scope.DISTRICT, Scope.DIVISION, Scope.OWN, Scope.DEPART
 #: the matrix: action -> {role: scope}; a role not named has no access (Scope.NONE)
 MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "home.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
+    "notifications.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
     "enterprise.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL},
     "enterprise.edit": {_A: _ALL, _S: _ALL, _E: _OWN},
     "enterprise.edit_restricted": {_A: _ALL, _S: _ALL},

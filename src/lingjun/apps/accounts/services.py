@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from lingjun.apps.accounts.models import Role, User
@@ -39,8 +40,10 @@ def user_create(
     park: str = "",
     enterprise_id: int | None = None,
     department: str = "",
+    email: str = "",
 ) -> User:
-    """Create a user whose role comes with the jurisdiction it needs.
+    """Create a user whose role comes with the jurisdiction it needs (``email``: where
+    notifications are also mailed; optional).
 
     The password must pass ``AUTH_PASSWORD_VALIDATORS``.
     An enterprise user's enterprise is given by its id (the enterprises app resolves a USCC:
@@ -65,11 +68,14 @@ def user_create(
         park=park if checked == Role.TOWN_OFFICER else "",
         enterprise_id=enterprise_id if checked == Role.ENTERPRISE else None,
         department=department,
+        email=email,
         is_staff=checked == Role.DISTRICT_ADMIN,
         is_superuser=checked == Role.DISTRICT_ADMIN,
     )
     # the validators of AUTH_PASSWORD_VALIDATORS, as the admin's forms apply them: no "123",
     # "password" or the user name (raises ValidationError with Django's Chinese messages)
+    if email:
+        validate_email(email)
     validate_password(password, user=user)
     user.set_password(password)
     user.save()

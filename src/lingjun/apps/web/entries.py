@@ -20,6 +20,9 @@ class NavEntry:
     #: other pages ("namespace:name") that mark this entry as the current one; otherwise any page
     #: of its namespace that no other entry claims
     also: tuple[str, ...] = ()
+    #: the dotted path of a selector ``(*, user) -> int`` whose number is shown beside the label
+    #: when it is not 0 (unread messages, items waiting in a queue)
+    badge: str = ""
 
     @property
     def namespace(self) -> str:
