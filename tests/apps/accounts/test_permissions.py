@@ -193,6 +193,7 @@ def _state() -> tuple[int, ...]:
     """Counts of what a POST could create or change."""
     from lingjun.apps.enterprises.models import ChangeRecord, ChangeRequest, Enterprise, ImportBatch
     from lingjun.apps.evaluation.models import EvaluationRun
+    from lingjun.apps.plan.models import TargetActual, TaskReport
     from lingjun.apps.publishing.models import Notice
 
     return (
@@ -202,6 +203,8 @@ def _state() -> tuple[int, ...]:
         ImportBatch.objects.count(),
         EvaluationRun.objects.count(),
         Notice.objects.count(),
+        TaskReport.objects.count(),
+        TargetActual.objects.count(),
     )
 
 
@@ -259,6 +262,7 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_pa
         "run_pk": _sample_run(),
         "request_pk": _sample_change_request(pk),
         "notice_pk": _sample_notice(pool[0]),
+        "report_pk": _sample_report(),
     }
     own = {
         kwarg: {role: make(user) if user is not None else 0 for role, user in users.items()}
@@ -323,6 +327,24 @@ def _sample_notice(uscc: str) -> int:
         source="manual",
         user=None,
     ).pk
+
+
+def _sample_report() -> int:
+    """A task report with an attachment, of the department liaison's own department."""
+    from django.core.files.base import ContentFile
+
+    from lingjun.apps.plan.models import TaskReport
+
+    report = TaskReport(
+        task="3.4",
+        department="区工业和信息化局",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        progress="进展",
+    )
+    report.attachment.save("进展.txt", ContentFile(b"x"), save=False)
+    report.save()
+    return report.pk
 
 
 def _check_public(

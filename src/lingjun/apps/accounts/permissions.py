@@ -87,6 +87,12 @@ ACTIONS: tuple[Action, ...] = (
     # the programme's tasks and the enterprises' requests
     Action("tasks.view", "查看任务进度"),
     Action("tasks.report", "报送任务进度"),
+    Action("tasks.remind", "催报任务进度"),
+    # the programme's targets and growth monitoring (plan)
+    Action("plan.view", "查看计划目标完成情况"),
+    Action("plan.record_actual", "录入目标完成值"),
+    Action("monitoring.view", "查看成长性监测预警"),
+    Action("monitoring.run", "重新计算成长性监测"),
     Action("requests.submit", "提交企业诉求"),
     Action("requests.handle", "办理企业诉求"),
     # administration
@@ -123,6 +129,11 @@ MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "funds.disburse": {_F: _ALL},
     "tasks.view": {_A: _ALL, _S: _ALL, _F: _ALL, _D: _DEP},
     "tasks.report": {_D: _DEP},
+    "tasks.remind": {_A: _ALL, _S: _ALL},
+    "plan.view": {_A: _ALL, _S: _ALL, _T: _DIV, _V: _ALL, _F: _ALL},
+    "plan.record_actual": {_A: _ALL, _S: _ALL},
+    "monitoring.view": {_A: _ALL, _S: _ALL, _T: _DIV, _V: _ALL},
+    "monitoring.run": {_A: _ALL, _S: _ALL},
     "requests.submit": {_E: _OWN},
     "requests.handle": {_A: _ALL, _S: _ALL, _T: _DIV, _D: _DEP},
     "users.manage": {_A: _ALL},

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,19 @@ def _pool_tables(engine: str, stack: ExitStack) -> tuple[Any, dict[str, Any]]:
         con = connect("spark")
         return con, register_tables(con, pool_arrow())
     raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
+
+
+@contextmanager
+def pool_tables(*, engine: str = "duckdb") -> Iterator[dict[str, Any]]:
+    """The pool's tables (the table form) as Ibis tables on ``engine``, for whole-pool computations
+    of other apps (the growth monitoring of ``plan``); closed when the ``with`` block ends."""
+    with ExitStack() as stack:
+        con, tables = _pool_tables(engine, stack)
+        try:
+            yield tables
+        finally:
+            if engine != "spark":  # the Spark session is shared for the process
+                con.disconnect()
 
 
 def evaluation_of_pool(*, spec: RunSpec, engine: str = "duckdb") -> Evaluation:
