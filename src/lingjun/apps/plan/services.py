@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,13 @@ import pyarrow.parquet as pq
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from lingjun.apps.accounts.models import Role, User
 from lingjun.apps.evaluation.services import pool_tables
 from lingjun.apps.membership.selectors import active_memberships
 from lingjun.apps.notifications.services import notification_send
-from lingjun.apps.plan.catalog import periods, task_catalog
+from lingjun.apps.plan.catalog import period_for, periods, task_catalog
 from lingjun.apps.plan.growth import WARNINGS, indicators
 from lingjun.apps.plan.models import TargetActual, TaskReport
 from lingjun.apps.plan.selectors import monitoring_dir, reporting_periods, task_overdue
@@ -188,7 +189,56 @@ def task_reminders_send(*, today: date) -> int:
     return sent
 
 
+#: the demo's hand-entered actuals: (target, value, evidence)
+DEMO_ACTUALS = (
+    ("new_products", Decimal(96), "区工业和信息化局《重点新产品认定名单》（演示数据）"),
+    ("killer_products", Decimal(31), "市科技局“杀手锏”产品名单（演示数据）"),
+    ("innovation_institutions", Decimal(8), "区科技局科技创新机构台账（演示数据）"),
+    ("talents", Decimal(812), "区人才办人才引进统计表（演示数据）"),
+    ("alliances", Decimal(3), "产业联盟成立文件（演示数据）"),
+)
+
+
 def demo_populate(*, today: date, users: dict[str, Any]) -> str:
-    """The demo district's programme: hand-entered actuals, task reports (on time, late, and some
-    left overdue), and a growth monitoring run."""
-    return ""
+    """The demo district's programme: hand-entered actuals, task reports of the two last
+    quarters (on time, one late, some left overdue), and a growth monitoring run."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+
+    staff = users.get("district_staff")
+    period = period_for(today)
+    if not TargetActual.objects.exists():
+        for target, value, evidence in DEMO_ACTUALS:
+            TargetActual.objects.create(
+                period=period.code, target=target, value=value, as_of=today - timedelta(days=30),
+                evidence=evidence, entered_by=staff,
+            )  # fmt: skip
+    made = 0
+    if not TaskReport.objects.exists():
+        ended = [p for p in reporting_periods(today=today)[1:3] if p.due_on is not None]
+        for n, rp in enumerate(ended):
+            for i, task in enumerate(task_catalog().tasks):
+                # the last quarter: the co-responsible departments of every third task still owe theirs
+                for dept in task.departments:
+                    if n == 0 and i % 3 == 0 and dept != task.lead:
+                        continue
+                    report = TaskReport(
+                        task=task.code, department=dept, period_start=rp.start, period_end=rp.end, due_on=rp.due_on,
+                        progress=f"{dept}按计划推进“{task.title}”：完成阶段工作，召开推进会 1 次。",
+                        figures="推进会：1 次\n走访企业：12 家", submitted_by=users.get("department"),
+                    )  # fmt: skip
+                    if i == 0 and dept == task.lead:
+                        report.attachment.save("进展材料.txt", ContentFile("演示附件".encode()), save=False)
+                    report.save()
+                    made += 1
+                    assert rp.due_on is not None
+                    late = n == 1 and i == 1 and dept == task.lead  # one report came in late
+                    on = rp.due_on + timedelta(days=5) if late else rp.due_on - timedelta(days=2)
+                    TaskReport.objects.filter(pk=report.pk).update(
+                        submitted_at=timezone.make_aware(datetime(on.year, on.month, on.day, 10))
+                    )
+    owed = sum(1 for o in task_overdue(today=today) if o.overdue)
+    run = monitoring_compute(as_of=today)
+    warned = sum(run.counts.values())
+    return f"领军计划：目标完成值 {len(DEMO_ACTUALS)} 项，任务进度报送 {made} 份，逾期未报 {owed} 份；成长性监测 {run.enterprises} 家企业，预警 {warned} 项。"

@@ -12,3 +12,4 @@ class PublishingConfig(AppConfig):
     verbose_name = "公示公告"
 
     nav = (NavEntry(_("公示公告"), "publishing:notice_list", "recognition.publish", order=70),)
+    demo = "lingjun.apps.publishing.services.demo_notices"
