@@ -23,9 +23,9 @@ SELECT COUNT(*) FROM membership_membership m JOIN lj_enterprise e ON e.id = m.en
 WHERE m.tier IN ({tiers}) AND m.valid_from <= %s AND (m.valid_until IS NULL OR m.valid_until >= %s)
   AND (m.exited_on IS NULL OR m.exited_on > %s) AND (%s = '' OR e.town = %s)
 """
-MEASURES = {
-    "hnte": ("qual", "hnte"),
-    "tech_sme": ("qual", "tech_sme"),
+MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "hnte": ("qual", ("hnte",)),
+    "tech_sme": ("qual", ("tech_sme",)),
     "chuying": ("member", ("chuying",)),
     "dengling": ("member", ("dengling",)),
     "lingjun": ("member", ("lingjun_peiyu", "lingjun")),
@@ -36,12 +36,13 @@ def sql_count(code: str, day: date, town: str = "") -> int:
     how, what = MEASURES[code]
     with connection.cursor() as cursor:
         if how == "qual":
-            cursor.execute(QUAL_SQL, [what, day, day, town, town])
+            cursor.execute(QUAL_SQL, [what[0], day, day, town, town])
         else:
             sql = MEMBER_SQL.format(tiers=", ".join(["%s"] * len(what)))
             cursor.execute(sql, [*what, day, day, day, town, town])
-        (n,) = cursor.fetchone()
-    return int(n)
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def page_actuals(html: str) -> dict[str, str]:
@@ -83,7 +84,7 @@ def test_a_town_officers_dashboard_counts_its_town_only(
     today = demo_district["today"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT town FROM lj_enterprise GROUP BY town ORDER BY COUNT(*) DESC LIMIT 1")
-        (town,) = cursor.fetchone()
+        (town,) = cursor.fetchone() or ("",)
     officer = make_user("town_officer", town=town)
     context = home_context(user=officer, today=today)
     assert context is not None
