@@ -10,6 +10,16 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Dashboards are cached per process: each test starts without one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 TIERS = ("chuying", "chuying", "chuying", "dengling", "lingjun_peiyu", "lingjun")
 
 

@@ -118,3 +118,21 @@ def test_the_projection_is_a_straight_line_with_a_band_from_three_points(n_point
     else:
         assert p.low is not None and p.high is not None and p.low < p.value < p.high
     assert project(points[:1], on=date(2025, 12, 31)) is None
+
+
+def test_a_new_membership_shows_at_the_next_page_view(demo_district: dict[str, Any], client_as: Any) -> None:
+    """The dashboard is reused while nothing changed, recomputed as soon as something did."""
+    from lingjun.apps.enterprises.models import Enterprise
+    from lingjun.apps.membership.models import Membership
+    from lingjun.apps.membership.services import membership_enter
+
+    today = demo_district["today"]
+    client = client_as(demo_district["users"]["district_staff"])
+    before = int(page_actuals(client.get(reverse("web:home")).content.decode())["dengling"])
+    newcomer = Enterprise.objects.exclude(pk__in=Membership.objects.values("enterprise_id")).order_by("pk").first()
+    assert newcomer is not None
+    membership_enter(
+        enterprise_id=newcomer.pk, tier="dengling", valid_from=today, valid_until=None, source="manual", user=None
+    )
+    after = int(page_actuals(client.get(reverse("web:home")).content.decode())["dengling"])
+    assert after == before + 1 == sql_count("dengling", today)

@@ -21,18 +21,14 @@ from typing import Any
 
 import duckdb
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db import connection
 
 from lingjun.apps.accounts.permissions import Scope, can, scope_of
 from lingjun.apps.enterprises.models import Enterprise
 from lingjun.apps.enterprises.selectors import (
-    enterprises_visible_to,
     qualification_rows,
-    qualification_valid_on,
 )
 from lingjun.apps.membership.models import Membership
-from lingjun.apps.membership.selectors import active_memberships, active_q
 from lingjun.apps.plan.catalog import (
     MEASURE_QUALIFICATIONS,
     MEASURE_TIERS,
@@ -53,107 +49,114 @@ DIMENSIONS = {"town": "镇街", "park": "园区", "industry": "行业"}
 TREND_YEARS = 6
 
 
-def _restricted(qs: QuerySet[Any], scope: QuerySet[Enterprise] | None, *, key: str) -> QuerySet[Any]:
-    """``qs`` restricted to the enterprises of ``scope`` (``None``: the whole district); ``key``:
-    how ``qs`` names its enterprise, ``"uscc"`` (the dossier tables) or ``"pk"`` (memberships)."""
-    if scope is None:
-        return qs
-    return qs.filter(enterprise_id__in=scope.values(key))
+@dataclass(frozen=True)
+class Jurisdiction:
+    """Whose enterprises are counted: a town officer's 镇街 and/or 园区 (as
+    :func:`lingjun.apps.enterprises.selectors.enterprises_visible_to` scopes them)."""
+
+    town: str = ""
+    park: str = ""
+
+    def sql(self, alias: str) -> tuple[str, list[str]]:
+        parts = [
+            (f"{alias}.{column} = %s", value)
+            for column, value in (("town", self.town), ("park", self.park))
+            if value
+        ]
+        if not parts:
+            return "1 = 0", []
+        return "(" + " OR ".join(p for p, _ in parts) + ")", [v for _, v in parts]
 
 
-def measure_counts(*, as_of: date, scope: QuerySet[Enterprise] | None = None) -> dict[str, int]:
-    """The live actual of every counted measure on ``as_of`` (``scope``: the enterprises counted)."""
-    quals = qualification_rows().filter(
-        qualification_valid_on(as_of), kind__in=list(MEASURE_QUALIFICATIONS.values())
-    )
-    held = dict(
-        _restricted(quals, scope, key="uscc")
-        .order_by()
-        .values("kind")
-        .annotate(n=Count("enterprise_id", distinct=True))
-        .values_list("kind", "n")
-    )
-    tiers = dict(
-        _restricted(active_memberships(as_of=as_of), scope, key="pk")
-        .order_by()
-        .values("tier")
-        .annotate(n=Count("id"))
-        .values_list("tier", "n")
-    )
-    counts = {m: held.get(kind, 0) for m, kind in MEASURE_QUALIFICATIONS.items()}
-    counts.update({m: sum(tiers.get(t, 0) for t in ts) for m, ts in MEASURE_TIERS.items()})
-    return counts
+@dataclass
+class PoolFigures:
+    series: dict[str, list[int]]  # measure -> the count on each day
+    breakdowns: dict[str, dict[str, dict[str, int]]]  # dimension -> measure -> key -> count (last day)
 
 
-def _dimension_of(relation: str, dimension: str) -> Any:
-    """The breakdown key of a row related to its enterprise by ``relation``."""
-    if dimension == "industry":
-        return Substr(f"{relation}__industry_code", 1, 3)
-    return F(f"{relation}__{dimension}")
+def _valid_sql(day: date, params: list[Any]) -> str:
+    params.extend([day, day])
+    return "(q.issued_on IS NULL OR q.issued_on <= %s) AND (q.expires_on IS NULL OR q.expires_on >= %s)"
 
 
-def measure_breakdown(
-    *, as_of: date, dimension: str, scope: QuerySet[Enterprise] | None = None
-) -> dict[str, dict[str, int]]:
-    """``{measure: {town (or park, industry): count}}`` on ``as_of``; an empty key: not filled in."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(dimension)
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    quals = qualification_rows().filter(
-        qualification_valid_on(as_of), kind__in=list(MEASURE_QUALIFICATIONS.values())
+def _active_sql(day: date, params: list[Any]) -> str:
+    params.extend([day, day, day])
+    return (
+        "m.valid_from <= %s AND (m.valid_until IS NULL OR m.valid_until >= %s) "
+        "AND (m.exited_on IS NULL OR m.exited_on > %s)"
     )
-    qual_rows = (
-        _restricted(quals, scope, key="uscc")
-        .order_by()
-        .annotate(_key=_dimension_of("enterprise", dimension))
-        .values("_key", "kind")
-        .annotate(n=Count("enterprise_id", distinct=True))
-        .values_list("_key", "kind", "n")
+
+
+def pool_figures(*, days: list[date], jurisdiction: Jurisdiction | None = None) -> PoolFigures:
+    """The counted measures on each of ``days`` and, on the last day, by town, park and industry
+    (门类 + 大类, ``C35``): two grouped queries, one over the qualifications (each enterprise's
+    holdings first reduced to one row, so none is counted twice), one over the memberships."""
+    enterprise = Enterprise._meta.db_table
+    qualification = qualification_rows().model._meta.db_table
+    membership = Membership._meta.db_table
+    where, scope_params = "", list[str]()
+    if jurisdiction is not None:
+        clause, scope_params = jurisdiction.sql("e")
+        where = f"WHERE {clause}"
+    flags: list[str] = []
+    q_params: list[Any] = []
+    for measure, kind in MEASURE_QUALIFICATIONS.items():
+        for i, day in enumerate(days):
+            q_params.append(kind)
+            flags.append(
+                f"MAX(CASE WHEN q.kind = %s AND {_valid_sql(day, q_params)} THEN 1 ELSE 0 END) AS {measure}_{i}"
+            )
+    columns = [f"{m}_{i}" for m in MEASURE_QUALIFICATIONS for i in range(len(days))]
+    kinds = list(MEASURE_QUALIFICATIONS.values())
+    q_sql = (
+        f"SELECT e.town, e.park, SUBSTR(e.industry_code, 1, 3), {', '.join(f'SUM(f.{c})' for c in columns)} "
+        f"FROM (SELECT q.uscc AS uscc, {', '.join(flags)} FROM {qualification} q "
+        f"WHERE q.kind IN ({', '.join(['%s'] * len(kinds))}) GROUP BY q.uscc) f "
+        f"JOIN {enterprise} e ON e.uscc = f.uscc {where} GROUP BY 1, 2, 3"
     )
-    by_kind = {kind: m for m, kind in MEASURE_QUALIFICATIONS.items()}
-    for k, kind, n in qual_rows:
-        out[by_kind[kind]][k or ""] = n
-    member_rows = (
-        _restricted(active_memberships(as_of=as_of), scope, key="pk")
-        .order_by()
-        .annotate(_key=_dimension_of("enterprise", dimension))
-        .values("_key", "tier")
-        .annotate(n=Count("id"))
-        .values_list("_key", "tier", "n")
+    m_params: list[Any] = []
+    sums = []
+    for tiers in MEASURE_TIERS.values():
+        for day in days:
+            m_params.extend(tiers)
+            sums.append(
+                f"SUM(CASE WHEN m.tier IN ({', '.join(['%s'] * len(tiers))}) AND {_active_sql(day, m_params)} "
+                "THEN 1 ELSE 0 END)"
+            )
+    m_sql = (
+        f"SELECT e.town, e.park, SUBSTR(e.industry_code, 1, 3), {', '.join(sums)} "
+        f"FROM {membership} m JOIN {enterprise} e ON e.id = m.enterprise_id {where} GROUP BY 1, 2, 3"
     )
-    for k, tier, n in member_rows:
-        for m, ts in MEASURE_TIERS.items():
-            if tier in ts:
-                out[m][k or ""] = out[m].get(k or "", 0) + n
-    return dict(out)
+    series: dict[str, list[int]] = {}
+    breakdowns: dict[str, dict[str, dict[str, int]]] = {d: defaultdict(dict) for d in DIMENSIONS}
+    n = len(days)
+    with connection.cursor() as cursor:
+        for sql, params, measures in (
+            (q_sql, [*q_params, *kinds, *scope_params], list(MEASURE_QUALIFICATIONS)),
+            (m_sql, [*m_params, *scope_params], list(MEASURE_TIERS)),
+        ):
+            cursor.execute(sql, params)
+            totals = [0] * (n * len(measures))
+            for town, park, industry, *values in cursor.fetchall():
+                keys = {"town": town or "", "park": park or "", "industry": industry or ""}
+                for j, v in enumerate(values):
+                    totals[j] += int(v or 0)
+                for k, measure in enumerate(measures):
+                    today_count = int(values[k * n + n - 1] or 0)
+                    if not today_count:
+                        continue
+                    for dimension, key in keys.items():
+                        bucket = breakdowns[dimension][measure]
+                        bucket[key] = bucket.get(key, 0) + today_count
+            for k, measure in enumerate(measures):
+                series[measure] = totals[k * n : (k + 1) * n]
+    return PoolFigures(series, {d: dict(b) for d, b in breakdowns.items()})
 
 
 def trend_days(*, period: Period, as_of: date) -> list[date]:
     """The days of the trend: 31 December of each year up to ``as_of``'s (that year: ``as_of``)."""
     first = max(period.starts_on.year - 1, as_of.year - TREND_YEARS + 1)
     return [date(y, 12, 31) for y in range(first, as_of.year)] + [as_of]
-
-
-def measure_series(*, days: list[date], scope: QuerySet[Enterprise] | None = None) -> dict[str, list[int]]:
-    """``{measure: [count on each of days]}``: one conditional-aggregation query per source."""
-    quals = _restricted(
-        qualification_rows().filter(kind__in=list(MEASURE_QUALIFICATIONS.values())), scope, key="uscc"
-    )
-    aggregates = {
-        f"{m}_{i}": Count("enterprise_id", distinct=True, filter=Q(kind=kind) & qualification_valid_on(d))
-        for m, kind in MEASURE_QUALIFICATIONS.items()
-        for i, d in enumerate(days)
-    }
-    values = quals.order_by().aggregate(**aggregates)
-    members = _restricted(Membership.objects.all(), scope, key="pk")
-    aggregates = {
-        f"{m}_{i}": Count("id", filter=Q(tier__in=ts) & active_q(as_of=d))
-        for m, ts in MEASURE_TIERS.items()
-        for i, d in enumerate(days)
-    }
-    values.update(members.order_by().aggregate(**aggregates))
-    measures = [*MEASURE_QUALIFICATIONS, *MEASURE_TIERS]
-    return {m: [int(values[f"{m}_{i}"] or 0) for i in range(len(days))] for m in measures}
 
 
 def manual_actuals(*, period: Period, as_of: date) -> dict[str, TargetActual]:
@@ -197,14 +200,15 @@ def _percent(actual: Decimal | int | None, value: int) -> float | None:
 
 
 def dashboard(
-    *, as_of: date, scope: QuerySet[Enterprise] | None = None, scope_label: str = "全区"
+    *, as_of: date, jurisdiction: Jurisdiction | None = None, scope_label: str = "全区"
 ) -> Dashboard:
     """The programme's dashboard on ``as_of``: each target with its actual, progress, trend and
     projection to the period's end; counts by town, park and industry."""
     period = period_for(as_of)
     days = trend_days(period=period, as_of=as_of)
-    series = measure_series(days=days, scope=scope)
-    manual = manual_actuals(period=period, as_of=as_of) if scope is None else {}
+    figures = pool_figures(days=days, jurisdiction=jurisdiction)
+    series = figures.series
+    manual = manual_actuals(period=period, as_of=as_of) if jurisdiction is None else {}
     rows = []
     for target in period.targets:
         if target.manual:
@@ -217,15 +221,51 @@ def dashboard(
         if period.ends_on > as_of:
             trend = project([(d, float(v)) for d, v in zip(days, points, strict=True)], on=period.ends_on)
         rows.append(TargetProgress(target, points[-1], _percent(points[-1], target.value), points, trend))
-    breakdowns = {d: measure_breakdown(as_of=as_of, dimension=d, scope=scope) for d in DIMENSIONS}
-    return Dashboard(period, as_of, days, rows, breakdowns, scope_label, scope is None)
+    return Dashboard(period, as_of, days, rows, figures.breakdowns, scope_label, jurisdiction is None)
 
 
-def _user_scope(user: Any) -> tuple[QuerySet[Enterprise] | None, str]:
+#: how long a computed dashboard is reused when nothing it counts has changed (seconds)
+DASHBOARD_TTL = 60
+
+
+def _pool_version() -> tuple[Any, ...]:
+    """Cheap marks that move when what the dashboard counts changes: the newest dossier change,
+    membership, exit and hand-entered actual (each an indexed MAX or COUNT)."""
+    from django.db.models import Count, Max
+
+    from lingjun.apps.enterprises.models import ChangeRecord, ImportBatch
+
+    members = Membership.objects.aggregate(last=Max("id"), exits=Count("exited_on"))
+    return (
+        ChangeRecord.objects.aggregate(last=Max("id"))["last"],
+        ImportBatch.objects.aggregate(last=Max("id"))["last"],
+        members["last"],
+        members["exits"],
+        TargetActual.objects.aggregate(last=Max("id"))["last"],
+    )
+
+
+def dashboard_cached(*, as_of: date, jurisdiction: Jurisdiction | None, scope_label: str) -> Dashboard:
+    """:func:`dashboard`, reused for up to :data:`DASHBOARD_TTL` seconds while the pool's marks
+    (:func:`_pool_version`) stay the same: a change shows at the next page view."""
+    from django.core.cache import cache
+
+    import hashlib
+
+    marks = f"{as_of}|{jurisdiction}|{_pool_version()}"
+    key = "plan:dashboard:" + hashlib.sha256(marks.encode()).hexdigest()
+    board: Dashboard | None = cache.get(key)
+    if board is None:
+        board = dashboard(as_of=as_of, jurisdiction=jurisdiction, scope_label=scope_label)
+        cache.set(key, board, DASHBOARD_TTL)
+    return board
+
+
+def _user_scope(user: Any) -> tuple[Jurisdiction | None, str]:
     if scope_of(user, "plan.view") == Scope.DISTRICT:
         return None, "全区"
     label = "、".join(x for x in (user.town, user.park) if x)
-    return enterprises_visible_to(user), label
+    return Jurisdiction(town=user.town or "", park=user.park or ""), label
 
 
 def home_context(*, user: Any, today: date) -> dict[str, Any] | None:
@@ -233,7 +273,7 @@ def home_context(*, user: Any, today: date) -> dict[str, Any] | None:
     if not can(user, "plan.view"):
         return None
     scope, label = _user_scope(user)
-    board = dashboard(as_of=today, scope=scope, scope_label=label)
+    board = dashboard_cached(as_of=today, jurisdiction=scope, scope_label=label)
     return {
         "board": board,
         "chart_data": chart_data(board),
