@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """Dashboards are cached per process: each test starts without one."""

@@ -129,10 +129,17 @@ def test_a_new_membership_shows_at_the_next_page_view(demo_district: dict[str, A
     today = demo_district["today"]
     client = client_as(demo_district["users"]["district_staff"])
     before = int(page_actuals(client.get(reverse("web:home")).content.decode())["dengling"])
-    newcomer = Enterprise.objects.exclude(pk__in=Membership.objects.values("enterprise_id")).order_by("pk").first()
+    newcomer = (
+        Enterprise.objects.exclude(pk__in=Membership.objects.values("enterprise_id")).order_by("pk").first()
+    )
     assert newcomer is not None
     membership_enter(
-        enterprise_id=newcomer.pk, tier="dengling", valid_from=today, valid_until=None, source="manual", user=None
+        enterprise_id=newcomer.pk,
+        tier="dengling",
+        valid_from=today,
+        valid_until=None,
+        source="manual",
+        user=None,
     )
     after = int(page_actuals(client.get(reverse("web:home")).content.decode())["dengling"])
     assert after == before + 1 == sql_count("dengling", today)
