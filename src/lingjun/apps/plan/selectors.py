@@ -248,9 +248,9 @@ def _pool_version() -> tuple[Any, ...]:
 def dashboard_cached(*, as_of: date, jurisdiction: Jurisdiction | None, scope_label: str) -> Dashboard:
     """:func:`dashboard`, reused for up to :data:`DASHBOARD_TTL` seconds while the pool's marks
     (:func:`_pool_version`) stay the same: a change shows at the next page view."""
-    from django.core.cache import cache
-
     import hashlib
+
+    from django.core.cache import cache
 
     marks = f"{as_of}|{jurisdiction}|{_pool_version()}"
     key = "plan:dashboard:" + hashlib.sha256(marks.encode()).hexdigest()

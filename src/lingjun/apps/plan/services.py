@@ -72,7 +72,7 @@ def monitoring_compute(*, as_of: date, engine: str = "duckdb") -> MonitoringRun:
             "valid_until": pa.array([r[2] for r in rows], pa.date32()),
         }
     )
-    with pool_tables(engine=engine) as tables:
+    with pool_tables(engine=engine, tables=("enterprise", "annual", "qualifications")) as tables:
         table = indicators(tables, as_of=as_of, members=members).to_pyarrow()
     folder = monitoring_dir()
     folder.mkdir(parents=True, exist_ok=True)
