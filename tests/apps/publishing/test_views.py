@@ -54,6 +54,11 @@ def test_the_public_page_lists_current_and_past_notices_without_a_login(pool: li
     current_part, _sep, past_part = page.partition('id="past"')
     assert current.title in current_part and past.title not in current_part
     assert past.title in past_part
+    older = _notice(
+        pool, kind="gonggao", title="2020年雏鹰企业入库公告", published_on=date(2020, 9, 1), ends_on=None
+    )
+    page = Client().get(reverse("publishing:public_index")).content.decode()
+    assert page.index(past.title) < page.index(older.title)  # newest first
     assert future.title not in page  # not yet published
     assert Client().get(reverse("publishing:public_notice", args=[future.pk])).status_code == 404
 

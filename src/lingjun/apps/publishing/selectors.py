@@ -15,12 +15,20 @@ SEARCH_LIMIT = 200
 
 def notices_published(*, today: date) -> QuerySet[Notice]:
     """Notices the public may see: those published on or before ``today``, newest first."""
-    return Notice.objects.filter(published_on__lte=today).annotate(entry_count=Count("entries"))
+    return (
+        Notice.objects.filter(published_on__lte=today)
+        .annotate(entry_count=Count("entries"))
+        .order_by("-published_on", "-id")
+    )
 
 
 def notices_all() -> QuerySet[Notice]:
     """Every notice, also those dated later (the bureau's list)."""
-    return Notice.objects.annotate(entry_count=Count("entries")).select_related("created_by")
+    return (
+        Notice.objects.annotate(entry_count=Count("entries"))
+        .select_related("created_by")
+        .order_by("-published_on", "-id")
+    )
 
 
 @dataclass
