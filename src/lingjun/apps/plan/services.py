@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lingjun.apps.accounts.models import Role, User
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.evaluation.services import pool_tables
 from lingjun.apps.membership.selectors import active_memberships
 from lingjun.apps.notifications.services import notification_send
@@ -104,9 +105,16 @@ def target_actual_record(
         raise PlanRefused("negative", NEGATIVE)
     if as_of > today:
         raise PlanRefused("future", FUTURE.format(as_of=as_of))
-    return TargetActual.objects.create(
+    entry = TargetActual.objects.create(
         period=period, target=target, value=value, as_of=as_of, evidence=evidence.strip(), entered_by=user
     )
+    audit_record(
+        action="target_actual_record",
+        user=user,
+        target=f"{spec.label} {value}",
+        detail={"period": period, "target": target, "value": str(value), "as_of": as_of.isoformat()},
+    )
+    return entry
 
 
 # ------------------------------------------------------------------------------ task reports
@@ -158,6 +166,12 @@ def task_report_submit(
     try:
         with transaction.atomic():
             report.save()
+            audit_record(
+                action="task_report_submit",
+                user=user,
+                target=f"{task} {department} {period.label}",
+                detail={"report": report.pk, "task": task, "department": department},
+            )
     except IntegrityError as error:
         raise PlanRefused(
             "already_reported",

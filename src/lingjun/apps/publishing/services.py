@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.publishing.models import Notice, NoticeEntry, Tier
 from lingjun.dossier.uscc import uscc_problem
 from lingjun.dossier.validate import normalise_uscc
@@ -120,6 +121,12 @@ def notice_publish(
             for row in rows:
                 row.notice = notice
             NoticeEntry.objects.bulk_create(rows, batch_size=1000)
+            audit_record(
+                action="notice_publish",
+                user=notice.created_by,
+                target=f"{notice.get_kind_display()} {number or notice.title}",
+                detail={"notice": notice.pk, "tier": tier, "entries": len(rows), "source": source},
+            )
     except IntegrityError as error:  # the same number stored by someone else meanwhile
         raise NoticeRefused("number_taken", [NUMBER_TAKEN.format(number=number)]) from error
     return notice
