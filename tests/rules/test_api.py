@@ -186,9 +186,10 @@ def test_unknown_explains_what_is_missing_and_provisional_shows() -> None:
     rec = record(ev, "U")
     assert rec["result"] == "unknown" and rec["missing"] == ["abnormal_operation"]
     integrity = next(c for c in rec["criteria"] if c["id"] == "integrity")
-    assert (
-        integrity["explanation"].startswith("待补充：") and "缺少列入经营异常名录" in integrity["explanation"]
-    )
+    # a sentence a clerk reads aloud: what to supply first, then what it decides
+    assert integrity["explanation"].startswith("需补充：列入经营异常名录")
+    assert "，方可判断“申报当年及上一年度无科研严重失信行为" in integrity["explanation"]
+    assert "待补充" not in integrity["explanation"] and "缺少" not in integrity["explanation"]
     gazelle = record(ev, "U", "tianjin.dengling.2021")
     assert gazelle["verified"] is False
     rd = next(c for c in gazelle["criteria"] if c["id"] == "rd_intensity")
@@ -204,9 +205,11 @@ def test_counts_and_wide_arrow() -> None:
     assert wide.column_names[:2] == ["uscc", f"{CHUYING}.result"]
     assert wide[f"{CHUYING}.revenue.result"].to_pylist() == ["pass", "fail"]
     assert wide[f"{CHUYING}.revenue.value"].to_pylist() == [15.0, 5.0]
-    # whole numbers stay integers (the engine's own column, shared with ev.table): an age, a count
-    assert wide[f"{CHUYING}.age.value"].type == pa.int64()
-    assert wide[f"{CHUYING}.age.value"].to_pylist() == [4, 4]
+    # whole numbers stay integers (the engine's own column, shared with ev.table): a count
+    assert wide[f"{CHUYING}.venture.value"].type == pa.int64()
+    assert wide[f"{CHUYING}.venture.value"].to_pylist() == [0, 0]
+    # a date stays a date: the registration date against the earliest one allowed
+    assert wide[f"{CHUYING}.age.value"].to_pylist() == [date(2019, 5, 1)] * 2
 
 
 def test_result_words_from_nullable_booleans() -> None:
@@ -423,3 +426,12 @@ def test_an_override_beyond_what_engines_hold_is_a_bad_value(value: str) -> None
         )
     assert info.value.code == "bad_override"
     assert len(str(info.value)) < 400  # a 5 000-digit value is not echoed whole
+
+
+def test_hnte_work_guide_items_are_cited_to_the_work_guide_in_records() -> None:
+    ev = evaluate_dossiers([firm("A", "15")], spec=RunSpec.of(["national.hnte.2016"], year=YEAR, as_of=AS_OF))
+    crit = {c["id"]: c for c in record(ev, "A", "national.hnte.2016")["criteria"]}
+    growth = crit["growth_points_in_range"]
+    assert growth["document"] == "国科发火〔2016〕195号" and growth["article"] == "创新能力评价（四）"
+    assert growth["explanation"].endswith("（国科发火〔2016〕195号 创新能力评价（四））")
+    assert crit["tech_staff"]["document"] == "国科发火〔2016〕32号"

@@ -117,7 +117,7 @@ def test_comparisons_with_an_uncertain_count_on_every_engine(engine: str, on_eng
     assert open_one["missing"] == ["awards:rank,year"]
     ge1 = next(c for c in open_one["criteria"] if c["id"] == "ge1")
     assert ge1["value"] is None  # the count is not known while a row may count
-    assert ge1["explanation"].startswith("待补充：至少一项，缺少奖项（完成单位排名、年度）")
+    assert ge1["explanation"].startswith("需补充：奖项（完成单位排名、年度），方可判断“至少一项”")
 
 
 def test_a_run_stored_before_the_open_words_still_reads() -> None:

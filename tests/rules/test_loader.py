@@ -143,3 +143,114 @@ def test_rules_never_import_django() -> None:
         "assert not [m for m in sys.modules if m == 'django' or m.startswith('django.')], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+HNTE_GUIDE = "国科发火〔2016〕195号"  # 《高新技术企业认定管理工作指引》
+
+
+def test_hnte_items_from_the_work_guide_cite_the_work_guide() -> None:
+    """Bug: the 工作指引's scoring items were cited as 国科发火〔2016〕32号 (the 办法 itself)."""
+    hnte = load_library().get("national.hnte.2016")
+    guide = {
+        **{f"param.{p.name}": p.document for p in hnte.parameters.values() if "创新能力评价" in p.article},
+        **{f"input.{i.name}": i.document for i in hnte.inputs.values()},
+        **{f"metric.{m.id}": m.cite.document for m in hnte.metrics if "创新能力评价" in m.cite.article},
+        **{f"indicator.{i.id}": i.cite.document for i in hnte.indicators},
+        **{f"band.{b.id}": b.cite.document for b in hnte.bands},
+        **{c.id: c.cite.document for c in hnte.criteria if "创新能力评价" in c.cite.article},
+    }
+    assert set(guide) >= {
+        "param.growth_scale",
+        "param.ip_quantity_scale",
+        "param.conversion_scale",
+        "input.growth_points",
+        "metric.net_asset_growth_rate",
+        "metric.conversions_avg_3y",
+        "indicator.management",
+        "band.sales_growth",
+        "growth_points_in_range",
+        "conversion_points_in_range",
+    }
+    assert set(guide.values()) == {HNTE_GUIDE}
+    # the eight conditions of 第十一条 stay with the 办法
+    article_11 = {c.id: c.cite.document for c in hnte.criteria if c.cite.article.startswith("第十一条")}
+    assert len(article_11) == 9 and set(article_11.values()) == {"国科发火〔2016〕32号"}
+    for policy in load_library().policies.values():  # nothing else names the guide under 32号
+        for p in policy.parameters.values():
+            assert "工作指引" not in p.article or p.document == HNTE_GUIDE, f"{policy.id}.{p.name}"
+
+
+def test_a_parameter_or_input_without_its_own_document_cites_the_policys() -> None:
+    tech = load_library().get("national.tech_sme.2017")
+    assert {p.document for p in tech.parameters.values()} == {"国科发政〔2017〕115号"}
+    assert {i.document for i in tech.inputs.values()} == {"国科发政〔2017〕115号"}
+
+
+DOC_POLICY = """policy:
+  id: test.doc.2024
+  family: test.doc
+  label: 测试
+  document: 测试〔2024〕1号
+  title: 测试政策
+  source: https://example.invalid/
+  effective: {from: 2024-01-01}
+  verified: true
+parameters:
+  a_min:
+    label: 甲下限
+    document: 测试〔2024〕2号
+    values: {2024-01-01: 1}
+inputs:
+  b:
+    label: 乙
+    type: bool
+    document: 测试〔2024〕3号
+criteria:
+  - id: a
+    label: 甲
+    article: 第一条
+    test: operating_revenue[-1] >= param.a_min and input.b == True
+"""
+
+
+def test_a_parameter_and_an_input_carry_their_own_document() -> None:
+    policy = load_policy_text(DOC_POLICY, "t.yaml")
+    assert policy.parameters["a_min"].document == "测试〔2024〕2号"
+    assert policy.inputs["b"].document == "测试〔2024〕3号"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "message"),
+    [
+        (
+            "    document: 测试〔2024〕2号",
+            '    document: ""',
+            "bad_value",
+            "t.yaml:13: 键“document”的取值“”无效：应写明文号，如 国科发火〔2016〕195号（bad value）",
+        ),
+        (
+            "    document: 测试〔2024〕3号",
+            "    document: [测试〔2024〕3号]",
+            "bad_type",
+            "t.yaml:19: 键“document”应为单个取值，实际为“列表”（bad type）",
+        ),
+        (
+            "    article: 第一条",
+            "    article: 第一条\n    document: '  '",
+            "bad_value",
+            "t.yaml:24: 键“document”的取值“”无效：应写明文号，如 国科发火〔2016〕195号（bad value）",
+        ),
+        (
+            "    document: 测试〔2024〕3号",
+            "    documents: 测试〔2024〕3号",
+            "unknown_key",
+            "t.yaml:19: 未知的键“documents”",
+        ),
+    ],
+)
+def test_a_rules_own_document_is_checked_strictly(old: str, new: str, code: str, message: str) -> None:
+    assert old in DOC_POLICY
+    with pytest.raises(PolicyError) as info:
+        load_policy_text(DOC_POLICY.replace(old, new), "t.yaml")
+    assert info.value.code == code
+    assert info.value.message.startswith(message)

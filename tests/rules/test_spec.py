@@ -42,8 +42,8 @@ def test_what_ifs_are_parsed_once_into_the_parameter_values() -> None:
         ({"overrides": {"tianjin.chuying.2030.revenue_min": "1"}}, "unknown_override", CHUYING),
         ({"overrides": {f"{CHUYING}.revenue_min": "二十"}}, "bad_override", "二十"),
         ({"inputs": {"sector": False}}, "unknown_input", "sector"),
-        ({"policies": [SME], "inputs": {"prohibited_sector": "maybe"}}, "bad_override", "maybe"),
-        ({"policies": [HNTE], "inputs": {"ip_points": "many"}}, "bad_override", "many"),
+        ({"policies": [SME], "inputs": {"prohibited_sector": "maybe"}}, "bad_input", "maybe"),
+        ({"policies": [HNTE], "inputs": {"ip_points": "many"}}, "bad_input", "many"),
         ({"as_of": date(2000, 1, 1)}, "param_no_value", "2000-01-01"),
     ],
 )

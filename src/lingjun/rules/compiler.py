@@ -290,6 +290,9 @@ class PolicyCompiler:
     def visit_YearDate(self, node: E.YearDate) -> ir.Value:
         return ibis.literal(E.year_date(node.which, self.year + node.offset))
 
+    def visit_YearsBefore(self, node: E.YearsBefore) -> ir.Value:
+        return ibis.literal(node.day(self.year, self.facts.as_of, self.params))
+
     def visit_Ref(self, node: E.Ref) -> Any:
         try:
             return self.named[(node.kind, node.name)]

@@ -19,6 +19,7 @@ BAD_VALUE = "{file}:{line}: 键“{key}”的取值“{value}”无效：{detail
 DUPLICATE_ID = "{file}:{line}: 标识“{key}”重复定义（duplicate id）"
 PROVISIONAL_WITHOUT_REASON = "{file}:{line}: “{key}”标为未核实（verified: false），须用 provisional_reason 写明原因（provisional without reason）"
 BAD_SCALE = "{file}:{line}: 分档表“{key}”无效：{detail}（bad scale）"
+BAD_LABEL = "{file}:{line}: 键“{key}”中的占位符“{placeholder}”无效：{detail}（bad label placeholder）"
 
 # --- expressions (vocabulary) ----------------------------------------------------------------
 EXPR_SYNTAX = "{file}:{line}: 键“{key}”的表达式语法错误：{detail}（expression syntax error）"
@@ -40,8 +41,12 @@ PARAM_NO_VALUE = (
 UNKNOWN_OVERRIDE = "情景参数“{name}”不存在（unknown parameter）；可用参数：{allowed}"
 BAD_OVERRIDE = "情景参数“{name}”的取值“{value}”无效：{detail}（bad override value）"
 UNKNOWN_INPUT = "政策输入“{name}”不存在（unknown input）；可用输入：{allowed}"
+BAD_INPUT = "政策输入“{name}”的取值“{value}”无效：{detail}（bad input value）"
+#: what a policy input accepts (the detail of :data:`BAD_INPUT`)
+INPUT_FORMS = "是/否输入应为 true、false（或布尔值），数值输入应为数字"
 MISSING_TABLE = "缺少输入表“{table}”（missing table）；需要：{allowed}"
 MISSING_COLUMN = "输入表“{table}”缺少列“{column}”（missing column）"
+BAD_YEARS = "“{name}”的年数“{value}”无效：应为不小于0的整数年（bad number of years）"
 UNKNOWN_ENGINE = "计算引擎“{engine}”不支持（unknown engine）；可用：{allowed}"
 ENGINE_UNAVAILABLE = "计算引擎“{engine}”不可用：{detail}（engine unavailable）"
 UNKNOWN_FORMAT = "输出格式“{fmt}”不支持（unknown format）；可用：{allowed}"
@@ -58,6 +63,7 @@ TEMPLATES: dict[str, str] = {
     "duplicate_id": DUPLICATE_ID,
     "provisional_without_reason": PROVISIONAL_WITHOUT_REASON,
     "bad_scale": BAD_SCALE,
+    "bad_label": BAD_LABEL,
     "expr_syntax": EXPR_SYNTAX,
     "unsupported_syntax": UNSUPPORTED_SYNTAX,
     "unknown_function": UNKNOWN_FUNCTION,
@@ -71,8 +77,10 @@ TEMPLATES: dict[str, str] = {
     "unknown_override": UNKNOWN_OVERRIDE,
     "bad_override": BAD_OVERRIDE,
     "unknown_input": UNKNOWN_INPUT,
+    "bad_input": BAD_INPUT,
     "missing_table": MISSING_TABLE,
     "missing_column": MISSING_COLUMN,
+    "bad_years": BAD_YEARS,
     "unknown_engine": UNKNOWN_ENGINE,
     "engine_unavailable": ENGINE_UNAVAILABLE,
     "unknown_format": UNKNOWN_FORMAT,

@@ -88,7 +88,7 @@ def _input_columns(
         if isinstance(inputs_table, pa.Table):
             from lingjun.rules.engines import upload_table
 
-            t = upload_table(tables["enterprise"], inputs_table)
+            t = upload_table(tables["enterprise"], spec.checked_inputs_table(inputs_table))
         else:
             t = inputs_table
         cols: dict[str, ir.Value] = {"uscc": t.uscc}
@@ -172,6 +172,8 @@ def _constant(node: E.Node, params: Mapping[str, Any], year: int, as_of: date) -
         return True, E.year_date(node.which, year + node.offset)
     if isinstance(node, E.AsOf):
         return True, as_of
+    if isinstance(node, E.YearsBefore):
+        return True, node.day(year, as_of, params)
     if isinstance(node, E.Const):
         return True, node.value
     if isinstance(node, E.ParamRef):

@@ -1,7 +1,8 @@
 """Chinese explanations a clerk can read aloud (说明), and the gap to a threshold (差距).
 
 ``不通过：研发费用占比 2.1% < 3%（津科规〔2021〕3号 条件三）`` and, for self-evaluation,
-``研发费用占比 2.1%，需达到 3%，差 0.9 个百分点``.
+``研发费用占比 2.1%，需达到 3%，差 0.9 个百分点``; a criterion missing data says what to supply
+first: ``需补充：营业收入（2023年），方可判断“上年度营业收入不低于10万元”（…）``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from lingjun.rules.outcome import FAIL, PASS, WORDS
 
 PASSED = WORDS[PASS] + "：{what}（{cite}）"
 FAILED = WORDS[FAIL] + "：{what}（{cite}）"
-UNKNOWN = "待补充：{what}，缺少{missing}（{cite}）"
+#: read aloud: "需补充：营业收入（2023年），方可判断“上年度营业收入不低于10万元”（…）"
+UNKNOWN = "需补充：{missing}，方可判断“{what}”（{cite}）"
 UNDECIDABLE = "无法判断：{what}（{cite}）"
 PROVISIONAL = "【暂定，未核实：{reason}】"
 

@@ -18,7 +18,9 @@ Vocabulary (Y is the application year; offsets are relative years, ``-1`` = last
 * counts over related lists with filters: ``count_ip(ip_class="I")``, ``count_qualifications``,
   ``count_awards``, ``count_standards``, ``count_projects``, ``count_financing``,
   ``count_conversions``, ``count_credit_events`` (see :data:`lingjun.rules.expr_parse.COUNT_FILTERS`);
-* dates: ``as_of``, ``year_end(k)``, ``year_start(k)``, ``age_years(date)`` (completed years);
+* dates: ``as_of``, ``year_end(k)``, ``year_start(k)``, ``age_years(date)`` (completed years),
+  ``years_before(date, n)`` (the same day n years earlier; 29 February → 28 February): "registered
+  at most n years before D" is ``registered_on >= years_before(D, n)``, exact to the day;
 * scales (分档表 parameters): ``points(x, param.s)``, ``points_min``, ``points_max``,
   ``band(x, param.s)``, ``lookup(x, param.s)``;
 * references: ``param.NAME``, ``input.NAME``, ``metric.NAME``, ``indicator.NAME``, ``score``,
@@ -30,12 +32,13 @@ This module holds the tree the compiler and the reference evaluator walk;
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 from lingjun.dossier.tables import ENTERPRISE_COLUMNS
+from lingjun.rules.errors import RulesError
 
 Kind = Literal["bool", "num", "date", "str", "root"]
 
@@ -172,6 +175,20 @@ class YearDate:
 
 
 @dataclass(frozen=True)
+class YearsBefore:
+    """The day ``years`` years before the fixed date ``at`` (a constant of the run)."""
+
+    at: AsOf | YearDate
+    years: Const | ParamRef  # a whole number ≥ 0
+
+    def day(self, year: int, as_of: date, params: Mapping[str, Any]) -> date:
+        """The day in a run (application year, as-of date, parameter values)."""
+        years = params[self.years.name] if isinstance(self.years, ParamRef) else self.years.value
+        name = f"param.{self.years.name}" if isinstance(self.years, ParamRef) else "years_before"
+        return years_before(fixed_date(self.at, year, as_of), years, name)
+
+
+@dataclass(frozen=True)
 class AsOf:
     pass
 
@@ -204,6 +221,7 @@ Node = (
     | ScaleOf
     | AgeYears
     | YearDate
+    | YearsBefore
     | AsOf
     | AppYear
 )
@@ -233,6 +251,9 @@ def children(node: Node) -> Iterator[Node]:
         yield from node.items
     elif isinstance(node, AgeYears):
         yield node.at
+    elif isinstance(node, YearsBefore):
+        yield node.at
+        yield node.years
 
 
 def walk(node: Node) -> Iterator[Node]:
@@ -259,3 +280,29 @@ def refs_used(node: Node) -> set[tuple[str, str]]:
 
 def year_date(which: str, y: int) -> date:
     return date(y, 1, 1) if which == "start" else date(y, 12, 31)
+
+
+def fixed_date(node: Node, year: int, as_of: date) -> date:
+    """The day a fixed-date node names in a run (``as_of``, ``year_end(k)``, ``year_start(k)``)."""
+    if isinstance(node, AsOf):
+        return as_of
+    if isinstance(node, YearDate):
+        return year_date(node.which, year + node.offset)
+    raise TypeError(f"not a fixed date: {node!r}")  # pragma: no cover - the parser allows no other
+
+
+def years_before(day: date, years: Any, name: str = "years_before") -> date:
+    """The same day ``years`` years before ``day`` (29 February → 28 February of a common year).
+
+    ``years`` is a whole number ≥ 0 (a parameter a what-if may change: anything else is
+    ``bad_years`` naming it)."""
+    from decimal import Decimal
+
+    if isinstance(years, bool) or not isinstance(years, int | Decimal) or years != int(years) or years < 0:
+        raise RulesError("bad_years", name=name, value=years)
+    y = day.year - int(years)
+    if y < 1:
+        raise RulesError("bad_years", name=name, value=years)
+    if day.month == 2 and day.day == 29 and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
+        return date(y, 2, 28)
+    return day.replace(year=y)

@@ -45,6 +45,7 @@ from lingjun.rules.expr import (
     ScaleOf,
     YearDate,
     YearsAgg,
+    YearsBefore,
 )
 
 # --- the white lists --------------------------------------------------------------------------
@@ -115,6 +116,7 @@ FUNCTIONS: tuple[str, ...] = (
     *_YEAR_FUNCTIONS,
     "hnte_growth",
     "age_years",
+    "years_before",
     "year_end",
     "year_start",
     *COUNT_FUNCTIONS,
@@ -397,6 +399,17 @@ class _Parser:
             if len(args) != 1:
                 raise self.err("bad_argument", name=fname, detail="应为一个日期，如 age_years(year_end(-1))")
             return AgeYears(self.typed(args[0], "date", fname)), "num"
+        if fname == "years_before":
+            detail = "应为 (固定日期, 年数)，如 years_before(year_end(-1), param.max_age)"
+            if len(args) != 2:
+                raise self.err("bad_argument", name=fname, detail=detail)
+            at = self.typed(args[0], "date", fname)
+            years = self.typed(args[1], "num", fname)
+            if not isinstance(at, AsOf | YearDate) or not isinstance(years, Const | ParamRef):
+                raise self.err("bad_argument", name=fname, detail=detail)
+            if isinstance(years, Const) and (years.value != int(years.value) or years.value < 0):
+                raise self.err("bad_argument", name=fname, detail="年数应为不小于0的整数")
+            return YearsBefore(at, years), "date"
         # year_end / year_start
         if len(args) != 1:
             raise self.err("bad_argument", name=fname, detail="应为一个相对年度，如 year_end(-1)")

@@ -19,6 +19,7 @@ from lingjun.rules import expr as E
 from lingjun.rules.errors import PolicyError, RulesError, names
 from lingjun.rules.expr_parse import Scope, Where, parse
 from lingjun.rules.policy import (
+    PLACEHOLDER,
     BandDef,
     Bracket,
     Cited,
@@ -31,6 +32,7 @@ from lingjun.rules.policy import (
     ParamKind,
     Policy,
     Scale,
+    render_label,
 )
 from lingjun.rules.yamlio import YMap, YNode, YScalar, YSeq, load_yaml, plain
 
@@ -161,8 +163,8 @@ def load_policy_text(text: str, file: str) -> Policy:
         provisional_reason=reason,
     )
     scope = Scope()
-    params = _parameters(r, root.items.get("parameters"), scope)
-    inputs = _inputs(r, root.items.get("inputs"), scope)
+    params = _parameters(r, root.items.get("parameters"), scope, base.document)
+    inputs = _inputs(r, root.items.get("inputs"), scope, base.document)
     # provisional parameters make everything that uses them provisional
     unverified = {p.name: p.provisional_reason for p in params.values() if not p.verified}
 
@@ -238,10 +240,16 @@ def load_policy_text(text: str, file: str) -> Policy:
                 if not dep.verified and cite.verified:
                     cite = _replace_cite(cite, False, dep.cite.provisional_reason)
         scope.criteria[cid] = "bool"
+        template = r.text(m, "label")
+        label_params = _label_params(r, template, m.items["label"].line, f"criteria.{cid}.label", params)
         criteria.append(
             Criterion(
                 id=cid,
-                label=r.text(m, "label"),
+                label=render_label(
+                    template, {n: (k, u, params[n].values[-1][1]) for n, k, u in label_params}
+                ),
+                label_template=template,
+                label_params=label_params,
                 test=node,
                 text=text_,
                 cite=cite,
@@ -273,6 +281,32 @@ def load_policy_text(text: str, file: str) -> Policy:
         bands=tuple(bands),
         criteria=tuple(criteria),
     )
+
+
+LABEL_HELP = "只能写 {param.参数名}，如 {param.revenue_min}；标签中不能单独使用 { 或 }"
+
+
+def _label_params(
+    r: _Reader, template: str, line: int, key: str, params: Mapping[str, Parameter]
+) -> tuple[tuple[str, ParamKind, str], ...]:
+    """The parameters a label's placeholders name, checked: ``{param.NAME}`` of a parameter of
+    the policy, nothing else between braces, no brace on its own."""
+    out: dict[str, tuple[str, ParamKind, str]] = {}
+    for m in PLACEHOLDER.finditer(template):
+        inner = m.group(1)
+        name = inner.removeprefix("param.")
+        if not inner.startswith("param.") or not name:
+            raise r.err("bad_label", line, key=key, placeholder=m.group(0), detail=LABEL_HELP)
+        if name not in params:
+            raise r.err(
+                "unknown_reference", line, key=key, kind="参数", name=name, allowed=names(params) or "（无）"
+            )
+        out[name] = (name, params[name].kind, params[name].unit)
+    rest = PLACEHOLDER.sub("", template)
+    for brace in ("{", "}"):
+        if brace in rest:
+            raise r.err("bad_label", line, key=key, placeholder=brace, detail=LABEL_HELP)
+    return tuple(out.values())
 
 
 def _replace_cite(c: Cited, verified: bool, reason: str) -> Cited:
@@ -315,7 +349,7 @@ def _cite(r: _Reader, m: YMap, base: Cited, node: E.Node | None, unverified: Map
             if p in unverified and verified:
                 verified, reason = False, unverified[p]
     return Cited(
-        document=r.text(m, "document", base.document),
+        document=_document(r, m, base.document),
         article=r.text(m, "article"),
         source=r.text(m, "source", base.source),
         effective_from=eff_from,
@@ -325,7 +359,23 @@ def _cite(r: _Reader, m: YMap, base: Cited, node: E.Node | None, unverified: Map
     )
 
 
-def _parameters(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Parameter]:
+def _document(r: _Reader, m: YMap, default: str) -> str:
+    """A rule's own issuing document (``document:``), where it is not the policy's: non-empty text."""
+    if "document" not in m.items:
+        return default
+    value = r.text(m, "document").strip()
+    if not value:
+        raise r.err(
+            "bad_value",
+            m.key_lines["document"],
+            key="document",
+            value="",
+            detail="应写明文号，如 国科发火〔2016〕195号",
+        )
+    return value
+
+
+def _parameters(r: _Reader, node: YNode | None, scope: Scope, document: str) -> dict[str, Parameter]:
     if node is None:
         return {}
     if not isinstance(node, YMap):
@@ -336,7 +386,7 @@ def _parameters(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Param
             pnode,
             f"parameters.{name}",
             ("label", "values"),
-            ("type", "unit", "article", "source", "verified", "provisional_reason"),
+            ("type", "unit", "article", "document", "source", "verified", "provisional_reason"),
         )
         type_name = r.text(m, "type", "number")
         if type_name not in _PARAM_TYPES:
@@ -377,6 +427,7 @@ def _parameters(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Param
             source=r.text(m, "source"),
             verified=verified,
             provisional_reason=reason,
+            document=_document(r, m, document),
         )
         scope.params[name] = kind
         if kind == "scale":
@@ -461,14 +512,14 @@ def _scale(r: _Reader, node: YNode, key: str) -> Scale:
     return scale
 
 
-def _inputs(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Input]:
+def _inputs(r: _Reader, node: YNode | None, scope: Scope, document: str) -> dict[str, Input]:
     if node is None:
         return {}
     if not isinstance(node, YMap):
         raise r.err("bad_type", node.line, key="inputs", expected="映射", value=_show(node))
     out: dict[str, Input] = {}
     for name, inode in node.items.items():
-        m = r.mapping(inode, f"inputs.{name}", ("label", "type"), ("article", "unit"))
+        m = r.mapping(inode, f"inputs.{name}", ("label", "type"), ("article", "document", "unit"))
         type_name = r.text(m, "type")
         if type_name not in _INPUT_TYPES:
             raise r.err(
@@ -479,7 +530,12 @@ def _inputs(r: _Reader, node: YNode | None, scope: Scope) -> dict[str, Input]:
                 detail=f"可选：{names(_INPUT_TYPES)}",
             )
         out[name] = Input(
-            name, r.text(m, "label"), _INPUT_TYPES[type_name], r.text(m, "article"), r.text(m, "unit")
+            name,
+            r.text(m, "label"),
+            _INPUT_TYPES[type_name],
+            r.text(m, "article"),
+            r.text(m, "unit"),
+            _document(r, m, document),
         )
         scope.inputs[name] = _INPUT_TYPES[type_name]
     return out

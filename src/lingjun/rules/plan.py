@@ -60,6 +60,14 @@ class PolicyPlan:
     bands: dict[str, str] = field(default_factory=dict)
 
     _letters: dict[str, list[str | None]] = field(default_factory=dict, repr=False)
+    _labels: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def label(self, criterion: Criterion) -> str:
+        """A criterion's label with this run's parameter values (a what-if's threshold shows),
+        worked out once per plan, as every record reads it."""
+        if criterion.id not in self._labels:
+            self._labels[criterion.id] = criterion.label_with(self.params)
+        return self._labels[criterion.id]
 
     def band_letters(self, band_id: str) -> list[str | None]:
         """The letters of a band's scale rows, in row order (a what-if may change the scale);

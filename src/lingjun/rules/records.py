@@ -138,10 +138,11 @@ def _record(
             overall_missing += [m for m in missing if m not in overall_missing]
         cite = f"{c.cite.document} {c.cite.article}".strip()
         measure = c.measure
+        label = plan.label(c)  # the run's thresholds, what-ifs included
         criteria.append(
             {
                 "id": c.id,
-                "label": c.label,
+                "label": label,
                 "result": res,
                 "value": jsonable(value),
                 "threshold": jsonable(threshold),
@@ -154,7 +155,7 @@ def _record(
                 "verified": c.verified,
                 "explanation": explain(
                     result=res,
-                    label=c.label,
+                    label=label,
                     measure=measure,
                     op=cp.op,
                     value=value,

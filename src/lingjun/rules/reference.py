@@ -26,7 +26,7 @@ from lingjun.rules.facts import AnnualFact, CountFact, InputFact, bind_filters, 
 from lingjun.rules.plan import PolicyPlan, Query, ValueSpec
 from lingjun.rules.policy import Policy, Scale
 from lingjun.rules.records import build_records
-from lingjun.rules.spec import RunSpec
+from lingjun.rules.spec import RunSpec, input_value
 
 _Q = Decimal("0.0001")
 _IP_CLASSES = {"I": schema.IP_CLASS_I, "II": schema.IP_CLASS_II}
@@ -216,10 +216,14 @@ class _Interpreter:
         return self.x.field(n.name)
 
     def v_InputRef(self, n: E.InputRef) -> Any:
-        v = self.x.inputs.get(f"{self.policy.id}.{n.name}", self.x.inputs.get(n.name))
+        key = f"{self.policy.id}.{n.name}"
+        raw = self.x.inputs.get(key, self.x.inputs.get(n.name))
+        # the forms the engines accept (a bool or "true"/"false", a number or its text); anything
+        # else is an error naming the input, never a crash in Decimal
+        v = input_value(self.policy.inputs[n.name].kind, raw, key)
         if v is None or isinstance(v, bool):
             return v
-        return Fraction(Decimal(str(v)))
+        return Fraction(v)
 
     def v_AnnualAt(self, n: E.AnnualAt) -> Any:
         return self.x.annual_value(n.field, self.x.year + n.offset)
@@ -246,6 +250,9 @@ class _Interpreter:
 
     def v_YearDate(self, n: E.YearDate) -> date:
         return E.year_date(n.which, self.x.year + n.offset)
+
+    def v_YearsBefore(self, n: E.YearsBefore) -> date:
+        return n.day(self.x.year, self.x.as_of, self.params)
 
     def v_Ref(self, n: E.Ref) -> Any:
         key = (n.kind, n.name)
@@ -467,15 +474,16 @@ class ReferenceEvaluation:
         return build_records(self.rows, self.query, self.year, self.as_of)
 
 
-def _per_enterprise_inputs(inputs_table: pa.Table | None) -> dict[str, dict[str, Any]]:
+def _per_enterprise_inputs(inputs_table: pa.Table | None, spec: RunSpec) -> dict[str, dict[str, Any]]:
     """uscc → the inputs the table gives that enterprise (a null cell is an unknown input, as in
-    the engines, where the table's column wins over an input confirmed for everyone)."""
+    the engines, where the table's column wins over an input confirmed for everyone), checked as
+    the engines check them."""
     if inputs_table is None:
         return {}
     if not isinstance(inputs_table, pa.Table):
         raise TypeError("the reference evaluator takes per-enterprise inputs as a pyarrow table")
     by = {}
-    for r in inputs_table.to_pylist():
+    for r in spec.checked_inputs_table(inputs_table).to_pylist():
         uscc = r.pop("uscc")
         by[uscc] = r
     return by
@@ -486,7 +494,7 @@ def evaluate_reference(
 ) -> ReferenceEvaluation:
     """Evaluate normalised dossiers one by one (same arguments as :func:`lingjun.rules.evaluate`)."""
     scalar = spec.inputs_dict()
-    per = _per_enterprise_inputs(inputs_table)
+    per = _per_enterprise_inputs(inputs_table, spec)
     query = build_plan(spec, inputs_table=inputs_table)
     year, as_of = spec.year, spec.as_of
     ordered = sorted(dossiers, key=lambda d: d["uscc"].encode("utf-8"))  # the engines' order

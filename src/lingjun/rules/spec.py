@@ -21,13 +21,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from lingjun.rules.errors import RulesError, names
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lingjun.rules.errors import INPUT_FORMS, RulesError, names
 from lingjun.rules.loader import default_library, parse_override
 from lingjun.rules.policy import ConfirmableInput, Library, Policy
 
 
 def input_value(kind: str, value: Any, name: str) -> Any:
-    """A confirmed input's value as the engine reads it: a bool, a Decimal, or None (unknown)."""
+    """An input's value as the engine reads it: a bool, a Decimal, or None (unknown).
+
+    Accepted: for a yes/no input a bool or the text ``true``/``false`` (any case, as the engines
+    cast a text column); for a number a number or its text. Anything else is ``bad_input``."""
     if value is None:
         return None
     if kind == "bool":
@@ -37,10 +43,13 @@ def input_value(kind: str, value: Any, name: str) -> Any:
             return value.lower() == "true"
     elif not isinstance(value, bool):
         try:
-            return Decimal(str(value))
+            number = Decimal(str(value).strip())
         except ArithmeticError:
             pass
-    raise RulesError("bad_override", name=name, value=value, detail="布尔值应为 true/false，数值应为数字")
+        else:
+            if number.is_finite():
+                return number
+    raise RulesError("bad_input", name=name, value=value, detail=INPUT_FORMS)
 
 
 def resolve_policies(
@@ -54,6 +63,35 @@ def resolve_policies(
         if policy not in out:
             out.append(policy)
     return tuple(out)
+
+
+def _checked_column(kind: str, column: pa.ChunkedArray, key: str) -> pa.ChunkedArray:
+    t = column.type
+    if pa.types.is_null(t):
+        return column
+    if kind == "bool":
+        if pa.types.is_boolean(t):
+            return column
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            words = pc.utf8_lower(pc.utf8_trim_whitespace(column))
+            ok = pc.is_in(words, value_set=pa.array(["true", "false"]))
+            if pc.all(pc.or_kleene(ok, pc.is_null(words))).as_py():
+                return pc.equal(words, "true")
+    elif pa.types.is_integer(t) or pa.types.is_decimal(t):
+        return column
+    elif pa.types.is_floating(t):
+        if pc.all(pc.or_kleene(pc.is_finite(column), pc.is_null(column))).as_py():
+            return column
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
+        try:
+            pc.cast(pc.utf8_trim_whitespace(column), pa.decimal128(38, 10))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            return pc.utf8_trim_whitespace(column)
+    for value in column.to_pylist():  # the error path only: name the first bad value
+        input_value(kind, value, key)
+    raise RulesError("bad_input", name=key, value=column.type, detail=INPUT_FORMS)  # pragma: no cover
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,6 +194,22 @@ class RunSpec:
             allowed = [f"{p.id}.{n}" for p in self.policies for n in p.inputs]
             raise RulesError("unknown_input", name=key, allowed=names(allowed) or "（无）")
         return hits
+
+    def checked_inputs_table(self, table: pa.Table) -> pa.Table:
+        """A per-enterprise inputs table (``uscc`` and one column per input) with every value
+        checked as :func:`input_value` checks a single one, whole columns at once: a yes/no
+        column of text ``true``/``false`` (any case) becomes booleans; a number column holds
+        numbers or their text. Any other value is ``bad_input`` naming the column and the value
+        (the engines would otherwise cast ``yes`` or ``1`` silently)."""
+        for i, key in enumerate(table.column_names):
+            if key == "uscc":
+                continue
+            kinds = {policy.inputs[name].kind for policy, name in self.input_targets(key)}
+            column = table.column(i)
+            for kind in sorted(kinds):
+                column = _checked_column(kind, column, key)
+            table = table.set_column(i, key, column)
+        return table
 
     def confirmable_inputs(self) -> list[ConfirmableInput]:
         """The yes/no inputs an officer may confirm for this run (see

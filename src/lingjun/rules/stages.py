@@ -108,6 +108,7 @@ LEAVES = (
     E.AppYear,
     E.AsOf,
     E.YearDate,
+    E.YearsBefore,
 )
 
 

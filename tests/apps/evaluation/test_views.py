@@ -250,6 +250,8 @@ def test_a_what_if_run_is_labelled_simulated_and_hidden_from_enterprises(
     uscc = district[0]["uscc"]
     explain = client.get(reverse("evaluation:explain", args=[_pk(uscc), run.pk])).content.decode()
     assert "模拟评价（非正式结果）" in explain and override in explain
+    # the label shows the what-if's threshold, not the document's (it was stale: 不低于10万元)
+    assert "上年度营业收入不低于100000万元" in explain and "上年度营业收入不低于10万元" not in explain
     export = client.get(reverse("evaluation:run_export", args=[run.pk, "csv"]))
     assert "%E6%A8%A1%E6%8B%9F" in export["Content-Disposition"]  # 模拟 in the file name
 

@@ -44,7 +44,7 @@ def test_a_record_is_arranged_with_units_thresholds_labels_and_reasons():
                 "document": "津科规〔2021〕3号",
                 "source": "",
                 "verified": True,
-                "explanation": "待补充：…",
+                "explanation": "需补充：…",
                 "gap": "",
                 "missing": ["operating_revenue[2024]", "input.prohibited_sector"],
             },
