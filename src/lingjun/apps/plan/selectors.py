@@ -111,7 +111,8 @@ def pool_figures(*, days: list[date], jurisdiction: Jurisdiction | None = None) 
     q_sql = (
         f"SELECT e.town, e.park, SUBSTR(e.industry_code, 1, 3), {', '.join(f'SUM(f.{c})' for c in columns)} "
         f"FROM (SELECT q.uscc AS uscc, {', '.join(flags)} FROM {qualification} q "
-        f"WHERE q.kind IN ({', '.join(['%s'] * len(kinds))}) GROUP BY q.uscc) f "
+        f"WHERE q.kind IN ({', '.join(['%s'] * len(kinds))}) AND (q.expires_on IS NULL OR q.expires_on >= %s) "
+        "GROUP BY q.uscc) f "
         f"JOIN {enterprise} e ON e.uscc = f.uscc {where} GROUP BY 1, 2, 3"
     )
     m_params: list[Any] = []
@@ -132,7 +133,7 @@ def pool_figures(*, days: list[date], jurisdiction: Jurisdiction | None = None) 
     n = len(days)
     with connection.cursor() as cursor:
         for sql, params, measures in (
-            (q_sql, [*q_params, *kinds, *scope_params], list(MEASURE_QUALIFICATIONS)),
+            (q_sql, [*q_params, *kinds, min(days), *scope_params], list(MEASURE_QUALIFICATIONS)),
             (m_sql, [*m_params, *scope_params], list(MEASURE_TIERS)),
         ):
             cursor.execute(sql, params)
