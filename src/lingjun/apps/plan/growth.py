@@ -11,7 +11,8 @@ Indicators (per enterprise, from the 年度数据 of Y-3 … Y):
 * ``revenue_cagr``: (revenue_Y / revenue_{Y-3})^(1/3) − 1, both positive;
 * ``sales_growth`` and ``net_asset_growth``: the HNTE growth rate ½·(V₂/V₁ + V₃/V₂) − 1 over
   Y-2 … Y (国科发火〔2016〕195号; null when a base is not positive);
-* ``rd_intensity``: Σ R&D expense / Σ sales revenue over Y-2 … Y (the years on file; HNTE);
+* ``rd_intensity``: Σ R&D expense / Σ sales revenue over Y-2 … Y (the years since registration;
+  unknown when one of them has no figures), the HNTE policy's ``rd_intensity_3y``;
 * ``staff_growth``: employees_Y / employees_{Y-1} − 1;
 * ``high_growth`` (OECD–Eurostat, policy-reference §4): annualised growth > 20 % over three
   years in employees or revenue, with ≥ 10 employees at the start; ``gazelle``: high growth and
@@ -123,8 +124,10 @@ def indicators(tables: dict[str, ir.Table], *, as_of: date, members: pa.Table) -
         .left_join(m, "uscc")
         .drop("uscc_right")
     )
-    rd_sum = sum((t[f"rd{k}"].fill_null(0) for k in (1, 2, 3)), ibis.literal(0.0))
-    sales_sum = sum((t[f"sales{k}"].fill_null(0) for k in (1, 2, 3)), ibis.literal(0.0))
+    # the years Y-2 … Y since registration (the actual period); one of them without figures: unknown
+    in_period = {k: ibis.literal(y - 3 + k) >= t.registered_on.year() for k in (1, 2, 3)}
+    rd_sum = sum((ibis.ifelse(in_period[k], t[f"rd{k}"], 0.0) for k in (1, 2, 3)), ibis.literal(0.0))
+    sales_sum = sum((ibis.ifelse(in_period[k], t[f"sales{k}"], 0.0) for k in (1, 2, 3)), ibis.literal(0.0))
     rd_intensity = ibis.ifelse(sales_sum > 0, rd_sum / sales_sum, ibis.null().cast("float64"))
     revenue_cagr = _cagr(t.rev0, t.rev3)
     staff_cagr = ibis.ifelse(
