@@ -214,8 +214,9 @@ DEMO_ACTUALS = (
 
 
 def demo_populate(*, today: date, users: dict[str, Any]) -> str:
-    """The demo district's programme: hand-entered actuals, task reports of the two last
-    quarters (on time, one late, some left overdue), and a growth monitoring run."""
+    """The demo district's programme: hand-entered actuals, task reports of the ended quarters
+    (on time, one late; in the last quarter some co-responsible departments still owe theirs), and
+    a growth monitoring run."""
     from datetime import timedelta
 
     from django.core.files.base import ContentFile
@@ -230,7 +231,7 @@ def demo_populate(*, today: date, users: dict[str, Any]) -> str:
             )  # fmt: skip
     made = 0
     if not TaskReport.objects.exists():
-        ended = [p for p in reporting_periods(today=today)[1:3] if p.due_on is not None]
+        ended = [p for p in reporting_periods(today=today)[1:] if p.due_on is not None]
         for n, rp in enumerate(ended):
             for i, task in enumerate(task_catalog().tasks):
                 # the last quarter: the co-responsible departments of every third task still owe theirs
