@@ -94,7 +94,8 @@ def test_the_workbook_opens_in_libreoffice_with_the_list(tmp_path: Path) -> None
     assert body[4][1] == "'=HYPERLINK(危险)"  # cellsafe: shown as text, never run as a formula
 
 
-def test_the_public_downloads_need_no_login() -> None:
+def test_the_public_downloads_need_no_login_and_are_made_once(settings: Any, tmp_path: Path) -> None:
+    settings.LINGJUN_HOME = tmp_path
     notice = _long_notice(3)
     pdf = Client().get(reverse("publishing:public_notice_pdf", args=[notice.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
@@ -102,3 +103,8 @@ def test_the_public_downloads_need_no_login() -> None:
     xlsx = Client().get(reverse("publishing:public_notice_xlsx", args=[notice.pk]))
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
     assert "filename*=UTF-8''" in xlsx["Content-Disposition"]
+    kept = sorted(p.name for p in (tmp_path / "notices").iterdir())
+    assert kept == [f"notice-{notice.pk}-v1.pdf", f"notice-{notice.pk}-v1.xlsx"]
+    (tmp_path / "notices" / kept[0]).write_bytes(b"%PDF-kept")
+    again = Client().get(reverse("publishing:public_notice_pdf", args=[notice.pk]))
+    assert again.content == b"%PDF-kept"  # served from the file, not made again

@@ -8,7 +8,12 @@ of name, USCC, town and tier — nothing from a dossier.
 from __future__ import annotations
 
 import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from lingjun.apps.publishing.models import Notice, NoticeEntry
@@ -77,3 +82,25 @@ def download_name(*, notice: Notice, suffix: str) -> str:
     """A file name for the notice: its title, unsafe characters removed."""
     safe = "".join(c for c in notice.title if c not in '\\/:*?"<>|').strip() or f"notice-{notice.pk}"
     return f"{safe[:80]}.{suffix}"
+
+
+#: bump when the documents' layout changes: files made by an earlier layout are made again
+LAYOUT = 1
+
+
+def notice_document(*, notice: Notice, suffix: str) -> bytes:
+    """The notice's PDF (``suffix="pdf"``) or workbook (``"xlsx"``), made once and kept under
+    ``LINGJUN_HOME/notices/`` (a published notice never changes; the public page must not make
+    a PDF of hundreds of lines at every request)."""
+    makers: dict[str, Callable[..., bytes]] = {"pdf": notice_pdf, "xlsx": notice_xlsx}
+    folder = Path(settings.LINGJUN_HOME) / "notices"
+    path = folder / f"notice-{notice.pk}-v{LAYOUT}.{suffix}"
+    if path.exists():
+        return path.read_bytes()
+    content = makers[suffix](notice=notice)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+    os.replace(partial, path)  # whole or not at all, also with two requests at once
+    return content

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lingjun.apps.accounts.permissions import public, request_user, requires
-from lingjun.apps.publishing.documents import download_name, notice_pdf, notice_xlsx
+from lingjun.apps.publishing.documents import download_name, notice_document
 from lingjun.apps.publishing.forms import NoticeForm
 from lingjun.apps.publishing.models import Notice
 from lingjun.apps.publishing.selectors import (
@@ -68,14 +68,18 @@ def _quote(name: str) -> str:
 def public_notice_pdf(request: HttpRequest, notice_pk: int) -> HttpResponse:
     notice = _published(notice_pk)
     return _attachment(
-        notice_pdf(notice=notice), "application/pdf", download_name(notice=notice, suffix="pdf")
+        notice_document(notice=notice, suffix="pdf"),
+        "application/pdf",
+        download_name(notice=notice, suffix="pdf"),
     )
 
 
 @public()
 def public_notice_xlsx(request: HttpRequest, notice_pk: int) -> HttpResponse:
     notice = _published(notice_pk)
-    return _attachment(notice_xlsx(notice=notice), XLSX, download_name(notice=notice, suffix="xlsx"))
+    return _attachment(
+        notice_document(notice=notice, suffix="xlsx"), XLSX, download_name(notice=notice, suffix="xlsx")
+    )
 
 
 # --------------------------------------------------------------------------- the bureau's pages
