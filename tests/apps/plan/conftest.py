@@ -97,6 +97,12 @@ def growth_pool(db: Any, settings: Any, tmp_path: Path) -> dict[str, str]:
     settings.LINGJUN_HOME = tmp_path
     divisions_seed()
     fast = build_dossier(1, registered_on=date(2021, 3, 1))  # young, doubling: a gazelle
+    fast["qualifications"] = [  # its HNTE ends within 90 days, but the renewal is in force already
+        {"kind": "hnte", "level": "national", "number": "GR202212000009", "issued_on": date(2022, 11, 1),
+         "expires_on": date(2025, 11, 1)},
+        {"kind": "hnte", "level": "national", "number": "GR202512000009", "issued_on": date(2025, 10, 1),
+         "expires_on": date(2028, 10, 1)},
+    ]  # fmt: skip
     fast["annual"] = _annual(
         [
             (2021, "1000", "60", 10),

@@ -40,7 +40,7 @@ def test_indicators_and_warnings_of_the_whole_pool(growth_pool: dict[str, str]) 
     assert falling["rd_intensity"] == pytest.approx(0.01) and falling["rd_threshold"] == pytest.approx(0.05)
     assert falling["rd_below"]  # a valid HNTE with sales ≤ 5000 needs 5 %
     assert falling["expiring"] and falling["expires_on"] == date(2025, 11, 30)  # within 90 days
-    assert falling["expiring_what"] == "hnte"
+    assert falling["expiring_what"] == "国家高新技术企业"
     assert not falling["high_growth"] and not falling["gazelle"]
 
     silent = rows[growth_pool["silent"]]

@@ -20,8 +20,9 @@ Indicators (per enterprise, from the 年度数据 of Y-3 … Y):
 
 Warnings: ``revenue_falling`` (revenue fell in Y-1 and again in Y), ``rd_below`` (R&D intensity
 below the threshold of what the firm holds: the HNTE band by last year's sales for a valid HNTE;
-else its tier's, where known), ``expiring`` (a qualification or a membership ending within 90
-days after ``as_of``), ``annual_missing`` (no revenue on file for Y).
+else its tier's, where known), ``expiring`` (a qualification — unless a renewal of the same kind
+is in force — or a membership ending within 90 days after ``as_of``), ``annual_missing`` (no
+revenue on file for Y).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from lingjun.dossier.schema import QUALIFICATIONS
+
 #: warning codes -> words (the pages and the exports)
 WARNINGS = {
     "revenue_falling": "营业收入连续两年下降",
@@ -41,6 +44,8 @@ WARNINGS = {
     "annual_missing": "未完成年度信息更新",
 }
 EXPIRY_DAYS = 90
+#: what an expiring qualification is called on the pages
+KIND_LABELS = {c.value: c.label for c in QUALIFICATIONS.field("kind").choices}
 HIGH_GROWTH_RATE = 0.20
 HIGH_GROWTH_MIN_EMPLOYEES = 10
 GAZELLE_MAX_AGE = 5
@@ -108,10 +113,19 @@ def indicators(tables: dict[str, ir.Table], *, as_of: date, members: pa.Table) -
         .mutate(holds_hnte=ibis.literal(True))
     )
     window_end = as_of + timedelta(days=EXPIRY_DAYS)
-    q_exp = quals.filter((quals.expires_on > as_of) & (quals.expires_on <= window_end))
-    q_exp = q_exp.group_by("uscc").aggregate(
-        q_expires_on=q_exp.expires_on.min(),
-        q_expiring=q_exp.kind.collect().join("、"),
+    # per kind, the last day any certificate in force today runs (a renewal in force is no warning)
+    in_force = quals.filter(
+        (quals.issued_on.isnull() | (quals.issued_on <= as_of))
+        & (quals.expires_on.isnull() | (quals.expires_on >= as_of))
+    )
+    last = in_force.group_by(["uscc", "kind"]).aggregate(
+        last=in_force.expires_on.fill_null(date(9999, 12, 31)).max()
+    )
+    ending = last.filter((last.last > as_of) & (last.last <= window_end))
+    ending = ending.mutate(label=ending.kind.cases(*KIND_LABELS.items(), else_=ending.kind))
+    q_exp = ending.group_by("uscc").aggregate(
+        q_expires_on=ending.last.min(),
+        q_expiring=ending.label.collect(order_by=ending.label).join("、"),
     )
     m = ibis.memtable(members)
     t = (
