@@ -18,96 +18,22 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-MB = 1024 * 1024
-HEADER = (
-    '<row r="2"><c r="A2" t="inlineStr"><is><t>uscc</t></is></c>'
-    '<c r="B2" t="inlineStr"><is><t>name</t></is></c>'
-    '<c r="C2" t="inlineStr"><is><t>registered_on</t></is></c></row>'
-)
-ROW3 = (
-    '<row r="3"><c r="A3" t="inlineStr"><is><t>91120114MA00000017</t></is></c>'
-    '<c r="B3" t="s"><v>0</v></c><c r="C3" t="inlineStr"><is><t>2018-04-12</t></is></c></row>'
-)
-LAUGHS = (
-    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
-        for i in range(1, 10)
-    )
-    + "]>"
-)
+sys.path.insert(0, str(ROOT))  # the corpus's builders are the tests'
+from tests.hostile_files import BILLION_LAUGHS, MB, many_rows, row, shared_text, write_book  # noqa: E402
 
-
-def _write(
-    path: Path, *, sheet_rows: object = "", shared: object = "", prolog: str = "", zeros: int = 0
-) -> None:
-    """A workbook whose sheet rows and shared strings are given as text or as a chunk generator."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            "_rels/.rels",
-            f'<Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>',
-        )
-        z.writestr(
-            "xl/workbook.xml",
-            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
-            '<sheet name="企业基本信息" sheetId="1" r:id="rId7"/></sheets></workbook>',
-        )
-        z.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'<Relationships xmlns="{PKG}">'
-            f'<Relationship Id="rId7" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId8" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-        )
-        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
-            fh.write(f'<sst xmlns="{MAIN}"><si><t>'.encode())
-            for chunk in shared if not isinstance(shared, str) else [shared]:  # type: ignore[union-attr]
-                fh.write(chunk.encode())
-            fh.write(b"</t></si></sst>")
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(f'{prolog}<worksheet xmlns="{MAIN}"><sheetData>{HEADER}'.encode())
-            for chunk in sheet_rows if not isinstance(sheet_rows, str) else [sheet_rows]:  # type: ignore[union-attr]
-                fh.write(chunk.encode())
-            fh.write(b"</sheetData></worksheet>")
-        if zeros:
-            with z.open("xl/media/image1.png", "w", force_zip64=True) as fh:
-                block = b"\0" * MB
-                for _ in range(zeros // MB):
-                    fh.write(block)
-
-
-def _text(total_mb: int) -> object:
-    block = "名" * (MB // 3)  # about 1 MB of UTF-8
-    return (block for _ in range(total_mb))
-
-
-def _rows(count: int) -> object:
-    def gen() -> object:
-        batch = []
-        for n in range(4, 4 + count):
-            batch.append(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>')
-            if len(batch) == 10_000:
-                yield "".join(batch)
-                batch.clear()
-        yield "".join(batch)
-
-    return gen()
-
+ROW3 = row(3, '<c r="B3" t="s"><v>0</v></c>')
+ONE_STRING = "<si><t>甲</t></si>"
 
 CASES = {
-    "300 MB shared string as a name": lambda p: _write(p, sheet_rows=ROW3, shared=_text(300)),
-    "150 MB shared string as a name": lambda p: _write(p, sheet_rows=ROW3, shared=_text(150)),
-    "2 million rows": lambda p: _write(p, sheet_rows=_rows(2_000_000), shared="甲"),
-    "zip bomb (1 GiB of zeros)": lambda p: _write(p, sheet_rows=ROW3, shared="甲", zeros=1024 * MB),
-    "XML entity expansion (10⁹ lol)": lambda p: _write(
-        p, sheet_rows=ROW3.replace("2018-04-12", "&lol9;"), shared="甲", prolog=LAUGHS
+    "300 MB shared string as a name": lambda p: write_book(p, rows=ROW3, shared=shared_text(300)),
+    "150 MB shared string as a name": lambda p: write_book(p, rows=ROW3, shared=shared_text(150)),
+    "2 million rows": lambda p: write_book(p, rows=many_rows(2_000_000), shared=ONE_STRING),
+    "zip bomb (1 GiB of zeros)": lambda p: write_book(p, rows=ROW3, shared=ONE_STRING, zeros=1024 * MB),
+    "XML entity expansion (10⁹ lol)": lambda p: write_book(
+        p, rows=ROW3.replace("2018-04-12", "&lol9;"), shared=ONE_STRING, prolog=BILLION_LAUGHS
     ),
 }
 

@@ -137,12 +137,12 @@ def test_createuser_refuses_an_unknown_town(home: Path):
         "--town",
         "火星镇",
         "--password",
-        "x1y2z3w4v5",
+        "Xy1-z3w4v5",
         check=False,
     )
     assert proc.returncode == 2 and "不是已登记的镇街或园区" in proc.stderr
     ok = run(
-        home, "createuser", "z", "--role", "town_officer", "--town", "梅厂镇", "--password", "x1y2z3w4v5"
+        home, "createuser", "z", "--role", "town_officer", "--town", "梅厂镇", "--password", "Xy1-z3w4v5"
     )
     assert "已创建用户" in ok.stdout
 
@@ -286,6 +286,13 @@ def test_serve_serves_the_app_and_its_static_files(home: Path):
         assert "登录" in login.read().decode("utf-8")
         for asset in ("/static/lingjun/lingjun.css", "/static/vendor/htmx/htmx.min.js"):
             assert urllib.request.urlopen(base + asset, timeout=5).status == 200
+        # a body above the upload limit is refused before it is read (waitress's own limit)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(
+                b"POST /transfer/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 104857600\r\n\r\n"
+            )
+            assert conn.recv(100).startswith(b"HTTP/1.1 413")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

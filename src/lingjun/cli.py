@@ -478,6 +478,7 @@ def serve(
     from waitress import serve as waitress_serve
 
     from lingjun.apps.audit.services import audit_purge
+    from lingjun.apps.web.uploads import FORM_SLACK, upload_max_bytes
 
     audit_purge()  # audit events older than LINGJUN_AUDIT_RETENTION_DAYS (at least 180)
     # collect first: WhiteNoise indexes STATIC_ROOT when the application is built
@@ -491,7 +492,16 @@ def serve(
     proc = _start_worker() if worker and settings.LINGJUN_TASKS != "immediate" else None
     console.print(f"网页服务：http://{host}:{port}/  （Ctrl+C 停止）")
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="lingjun")
+        waitress_serve(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="lingjun",
+            # waitress reads a request's body before the application sees it: a body larger than
+            # the largest upload is refused (413) before it is read, not spooled to disk
+            max_request_body_size=upload_max_bytes() + FORM_SLACK,
+        )
     finally:
         _stop_worker(proc)
 

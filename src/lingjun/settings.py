@@ -92,11 +92,15 @@ MIDDLEWARE = [
     "lingjun.apps.web.middleware.QueryLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # an upload above LINGJUN_IMPORT_MAX_FILE_MB: 413 before the body is read whole
+    "lingjun.apps.web.middleware.UploadLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lingjun.apps.web.middleware.SecurityHeadersMiddleware",
     "lingjun.apps.audit.requestlocal.AuditContextMiddleware",
+    # a staff user whose password expired may only change it (or log out)
+    "lingjun.apps.web.middleware.PasswordExpiryMiddleware",
     # last, as django-axes asks
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,7 +173,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "lingjun.apps.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # staff roles (every role but enterprise users): 10 characters of 3 of the 4 classes (等保 2.0)
+    {
+        "NAME": "lingjun.apps.accounts.validators.StaffPasswordValidator",
+        "OPTIONS": {"min_length": 10, "min_classes": 3},
+    },
 ]
+#: days after which a staff role's password must be changed (the login leads to 修改密码 and
+#: nothing else opens until it is); 0 turns expiry off
+LINGJUN_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("LINGJUN_PASSWORD_MAX_AGE_DAYS", "90"))
 
 LANGUAGE_CODE = os.environ.get("LINGJUN_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -249,9 +261,20 @@ TASK_BACKENDS = {
 LINGJUN_TASKS = os.environ.get("LINGJUN_TASKS") or ("rq" if REDIS_URL else "database")
 if LINGJUN_TASKS not in TASK_BACKENDS:
     raise ImproperlyConfigured(f"LINGJUN_TASKS 只能是 {'、'.join(TASK_BACKENDS)}，实际为“{LINGJUN_TASKS}”。")
-TASKS = {"default": {"BACKEND": TASK_BACKENDS[LINGJUN_TASKS]}}
+#: the queue jobs are sent to and workers take them from: deployments (or test runs) that share
+#: one Redis database keep apart by each using its own
+#: (the tasks are declared on ``default``, which stays valid; they are sent to this one)
+LINGJUN_JOB_QUEUE = os.environ.get("LINGJUN_JOB_QUEUE", "default")
+_JOB_QUEUES = sorted({"default", LINGJUN_JOB_QUEUE})
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[LINGJUN_TASKS], "QUEUES": _JOB_QUEUES}}
 #: a job may run for hours on a large pool: RQ's own 3-minute limit would kill it
-RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600}}
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 24 * 3600}
+    for name in _JOB_QUEUES
+}
+#: days the files under LINGJUN_HOME/jobs (exports to download, uploads waiting) are kept; a
+#: worker deletes older ones when it starts (0: never)
+LINGJUN_JOB_FILES_RETENTION_DAYS = int(os.environ.get("LINGJUN_JOB_FILES_RETENTION_DAYS", "7"))
 #: a job whose worker (on another host) sent no heartbeat for this long is taken as dead
 LINGJUN_JOB_STALE_SECONDS = int(os.environ.get("LINGJUN_JOB_STALE_SECONDS", "600"))
 # Imported files are untrusted: limits checked while reading, before any work (docs/configuration.md)
@@ -260,6 +283,18 @@ LINGJUN_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("LINGJUN_IMPORT_MAX_UNZIPPED
 LINGJUN_IMPORT_MAX_ROWS = int(os.environ.get("LINGJUN_IMPORT_MAX_ROWS", "200000"))
 LINGJUN_IMPORT_MAX_CELLS = int(os.environ.get("LINGJUN_IMPORT_MAX_CELLS", "3000000"))
 LINGJUN_IMPORT_MAX_ERRORS = int(os.environ.get("LINGJUN_IMPORT_MAX_ERRORS", "1000"))
+# Pool membership (入库企业动态管理, docs/configuration.md): the annual information update's deadline
+# as MM-DD of each year, reminders so many days before it, and the qualifications a tier requires
+# ("dengling=hnte|tianjin_hnte;lingjun=hnte": none by default, the 2021 rules' text names none)
+LINGJUN_ANNUAL_UPDATE_DEADLINE = os.environ.get("LINGJUN_ANNUAL_UPDATE_DEADLINE", "09-30")
+LINGJUN_ANNUAL_UPDATE_REMIND_DAYS = os.environ.get("LINGJUN_ANNUAL_UPDATE_REMIND_DAYS", "30,7,1")
+LINGJUN_MEMBERSHIP_REQUIRED_QUALIFICATIONS = os.environ.get("LINGJUN_MEMBERSHIP_REQUIRED_QUALIFICATIONS", "")
+#: the first handler counts an upload's bytes and stops reading the body past the file limit
+FILE_UPLOAD_HANDLERS = [
+    "lingjun.apps.web.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,
@@ -267,3 +302,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINGJUN_LOG_LEVEL", "WARNING")},
 }
+
+# Recognition (评价认定): the length of a 公示 in working days; the largest evidence file accepted
+LINGJUN_PUBLICITY_WORKDAYS = int(os.environ.get("LINGJUN_PUBLICITY_WORKDAYS", "7"))
+LINGJUN_EVIDENCE_MAX_MB = int(os.environ.get("LINGJUN_EVIDENCE_MAX_MB", "20"))

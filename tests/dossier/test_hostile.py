@@ -10,77 +10,31 @@ from __future__ import annotations
 
 import io
 import resource
-import zipfile
 from datetime import date
 from typing import Any
 
 import pytest
+from tests.hostile_files import BILLION_LAUGHS, book, row
 
 from lingjun.dossier.excel import read_workbook, write_workbook
 from lingjun.dossier.jsonl import dossier_json, read_jsonl
 from lingjun.dossier.limits import MB, ReadLimits
+from lingjun.dossier.screen import screen_file
 from lingjun.dossier.uscc import make_uscc
 
 TODAY = date(2025, 6, 30)
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 USCC = make_uscc("91120114MA0000001")
-BILLION_LAUGHS = (
-    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
-        for i in range(1, 10)
-    )
-    + "]>"
-)
 
 
 def _book(
-    rows: str, *, shared: str = "", prolog: str = "", shared_prolog: str = "", extra: bytes = b""
+    rows: str, *, shared: str = "", prolog: str = "", shared_prolog: str = "", extra: int = 0
 ) -> io.BytesIO:
-    """A minimal workbook with the sheet 企业基本信息: field names in row 2, then ``rows``."""
-    header = (
-        '<row r="2"><c r="A2" t="inlineStr"><is><t>uscc</t></is></c>'
-        '<c r="B2" t="inlineStr"><is><t>name</t></is></c>'
-        '<c r="C2" t="inlineStr"><is><t>registered_on</t></is></c></row>'
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            "_rels/.rels",
-            f'<Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>',
-        )
-        z.writestr(
-            "xl/workbook.xml",
-            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
-            '<sheet name="企业基本信息" sheetId="1" r:id="rId7"/></sheets></workbook>',
-        )
-        z.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'<Relationships xmlns="{PKG}">'
-            f'<Relationship Id="rId7" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId8" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-        )
-        z.writestr("xl/sharedStrings.xml", f'{shared_prolog}<sst xmlns="{MAIN}">{shared}</sst>')
-        z.writestr(
-            "xl/worksheets/sheet1.xml",
-            f'{prolog}<worksheet xmlns="{MAIN}"><sheetData>{header}{rows}</sheetData></worksheet>',
-        )
-        if extra:
-            with z.open("xl/media/padding.bin", "w") as fh:
-                for _ in range(len(extra) // MB):
-                    fh.write(extra[:MB])
-    out.seek(0)
-    return out
+    """A minimal workbook with the sheet 企业基本信息 (:mod:`tests.hostile_files`)."""
+    return book(rows=rows, shared=shared, prolog=prolog, shared_prolog=shared_prolog, zeros=extra)
 
 
 def _row(n: int, name_cell: str) -> str:
-    return (
-        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{make_uscc(f"91120114MA{n:07d}")}</t></is></c>'
-        f'{name_cell}<c r="C{n}" t="inlineStr"><is><t>2018-04-12</t></is></c></row>'
-    )
+    return row(n, name_cell, uscc=make_uscc(f"91120114MA{n:07d}"))
 
 
 def _errors(data: io.BytesIO, **limits: Any) -> list[tuple[str, int | None, str, str]]:
@@ -120,12 +74,12 @@ def test_more_rows_than_allowed_stop_the_reading_at_the_limit() -> None:
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked() -> None:
-    bomb = _book(_row(3, '<c r="B3" t="inlineStr"><is><t>甲</t></is></c>'), extra=b"\0" * (201 * MB))
+    bomb = _book(_row(3, '<c r="B3" t="inlineStr"><is><t>甲</t></is></c>'), extra=201 * MB)
     assert len(bomb.getvalue()) < 1 * MB  # 201 MB of zeros deflate to about 200 KB
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert _errors(bomb) == [("恶意.xlsx", None, "", "unzipped_too_large")]
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KB: nothing unpacked
-    small = _book(_row(3, '<c r="B3" t="inlineStr"><is><t>甲</t></is></c>'), extra=b"\0" * (3 * MB))
+    small = _book(_row(3, '<c r="B3" t="inlineStr"><is><t>甲</t></is></c>'), extra=3 * MB)
     assert _errors(small, unzipped_bytes=2 * MB) == [("恶意.xlsx", None, "", "unzipped_too_large")]
 
 
@@ -174,3 +128,39 @@ def test_a_five_thousand_digit_number_in_a_cell_is_located() -> None:
     cell = '<c r="B3"><v>1' + "0" * 5000 + "</v></c>"  # was: the whole file "not a workbook"
     [error] = read_workbook(_book(_row(3, cell)), today=TODAY).errors
     assert (error.row, error.column, error.code) == (3, "B", "too_long")
+
+
+# ----------------------------------------------- screening before a large upload is stored
+
+
+def _screened(data: io.BytesIO, name: str = "恶意.xlsx", **limits: Any) -> tuple[str, int | None, str] | None:
+    error = screen_file(data, file_name=name, limits=ReadLimits(**limits))
+    assert data.tell() == 0  # left at the start, for storing
+    return None if error is None else (error.sheet, error.row, error.code)
+
+
+def test_the_screen_refuses_the_hostile_files_without_reading_their_values() -> None:
+    """What a large upload is screened for before it is stored for a job (the import reads it
+    again under the same limits)."""
+    rows = "".join(_row(n, f'<c r="B{n}" t="inlineStr"><is><t>企业{n}</t></is></c>') for n in range(3, 103))
+    assert _screened(_book(rows), rows=50) == ("企业基本信息", 51, "too_many_rows")
+    assert _screened(_book(rows), cells=120)[::2] == ("企业基本信息", "too_many_cells")  # type: ignore[index]
+    assert _screened(_book(rows)) is None
+    one = _row(3, '<c r="B3" t="s"><v>0</v></c>')
+    bomb = _book(one, shared="<si><t>甲</t></si>", extra=201 * MB)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert _screened(bomb) == ("恶意.xlsx", None, "unzipped_too_large")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KB
+    laughs_in_sheet = _book(one, shared="<si><t>甲</t></si>", prolog=BILLION_LAUGHS)
+    assert _screened(laughs_in_sheet) == ("企业基本信息", None, "xml_entities")
+    laughs_in_strings = _book(one, shared="<si><t>&lol9;</t></si>", shared_prolog=BILLION_LAUGHS)
+    assert _screened(laughs_in_strings) == ("恶意.xlsx", None, "xml_entities")
+    assert _screened(_book(one), file_bytes=100) == ("恶意.xlsx", None, "file_too_large")
+    assert _screened(io.BytesIO(b"not a zip")) is None  # not a workbook: the import says so
+
+
+def test_the_screen_counts_json_lines() -> None:
+    good = dossier_json({"uscc": USCC, "name": "甲", "registered_on": date(2018, 4, 12)})
+    many = io.BytesIO(("\n".join([good] * 30) + "\n").encode())
+    assert _screened(many, "多.jsonl", rows=10) == ("多.jsonl", 11, "too_many_rows")
+    assert _screened(many, "多.jsonl", rows=30) is None

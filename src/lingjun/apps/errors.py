@@ -23,3 +23,12 @@ def query_too_long(request: HttpRequest) -> HttpResponse:
 
 def page_out_of_range(request: HttpRequest, maximum: int) -> HttpResponse:
     return bad_request(request, _("没有这一页：页码应为1到%(max)s之间的整数。") % {"max": maximum})
+
+
+def upload_too_large(request: HttpRequest, limit: str) -> HttpResponse:
+    """413: an upload above the largest file the platform accepts, refused while it came in."""
+    message = _(
+        "上传的文件过大：超过上限%(limit)s，已停止接收，未保存任何内容。请分批导入，"
+        "或请管理员调整 LINGJUN_IMPORT_MAX_FILE_MB。"
+    ) % {"limit": limit}
+    return render(request, "400.html", {"message": message}, status=413)

@@ -243,10 +243,47 @@ class Xlsx:
 
         return frozenset(i for i, fmt_id in enumerate(xfs) if is_date(fmt_id))
 
+    def screen(self) -> None:
+        """Count the rows and cells of every sheet against the limits without reading a value
+        (an upload is screened so before it is stored for a job); raises :class:`FileTooLarge`.
+        Opening the workbook has checked the parts' sizes and their prologs already."""
+        for title, path in self.sheets.items():
+            with self.zip.open(path) as fh:
+                _count_sheet(fh, title, self.limits)
+
     def rows(self, sheet: str) -> Iterator[tuple[int, dict[int, Any]]]:
         """``(row number, {0-based column: value})`` for every row that has a value."""
         with self.zip.open(self.sheets[sheet]) as fh:
             yield from _parse_sheet(self, fh, sheet)
+
+
+def _count_sheet(fh: IO[bytes], title: str, limits: ReadLimits) -> None:
+    """Rows and cells of one worksheet part against ``limits`` (pyexpat, one handler)."""
+    rows = cells = 0
+    parser = expat.ParserCreate()
+
+    def refuse(*_args: object) -> None:
+        raise FileTooLarge("xml_entities", MSG_XML_ENTITIES.format(part=title), sheet=title)
+
+    def start(tag: str, _attrs: dict[str, str]) -> None:
+        nonlocal rows, cells
+        if ":" in tag:
+            tag = tag.split(":", 1)[1]
+        if tag == "c":
+            cells += 1
+            if cells > limits.cells:
+                raise FileTooLarge("too_many_cells", MSG_CELLS.format(limit=limits.cells), sheet=title)
+        elif tag == "row":
+            rows += 1
+            if rows > limits.rows:
+                raise FileTooLarge("too_many_rows", MSG_ROWS.format(limit=limits.rows), sheet=title, row=rows)
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    while chunk := fh.read(1 << 16):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
 
 
 _DIGITS = "0123456789"

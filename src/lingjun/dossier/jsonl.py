@@ -259,6 +259,13 @@ def _lines(fh: IO[bytes], limits: ReadLimits) -> Iterator[tuple[int, bytes]]:
         yield number, line
 
 
+def jsonl_screen(fh: IO[bytes], *, limits: ReadLimits) -> None:
+    """Count the lines of a JSON Lines file against ``limits`` without parsing them (an upload is
+    screened so before it is stored for a job); raises :class:`FileTooLarge`."""
+    for _number, _line in _lines(fh, limits):
+        pass
+
+
 def read_jsonl(
     source: Path | IO[bytes],
     *,

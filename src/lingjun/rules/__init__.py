@@ -49,7 +49,15 @@ tables as ``inputs_table``; inputs an officer confirmed for every enterprise bel
 Modules, lowest first (no import cycle; ``tests/rules/test_imports.py`` checks): ``errors``,
 ``expr``, ``outcome``, ``yamlio``, ``expr_parse``, ``policy``, ``loader``, ``spec``, ``facts``,
 ``compiler``, ``plan``, ``stages``, ``explain``, ``records``, ``result``, ``engines``,
-``querycache``, ``evaluation``, ``output``, ``reference``, ``run``.
+``querycache``, ``evaluation``, ``output``, ``reference``, ``run``, ``gaps``.
+
+Distances and the ladder (培育差距, :mod:`lingjun.rules.gaps`)::
+
+    ladder_gaps(*, tables=None, dossiers=None, year, as_of, held=None, inputs=None,
+                inputs_table=None) -> Ladder       # next rung + gap lists of a whole pool
+    Ladder.next_rung(uscc), Ladder.gaps(uscc, rung=None) -> [Gap], Ladder.ranked(rung, among=None)
+    policy_gaps(*, policy, dossiers, year, as_of, ...) -> (usccs, PolicyGaps)
+    apply_fixes(dossier, fixes) -> (dossier, inputs)   # "if the gaps were closed"
 
 Errors are :class:`RulesError` (and :class:`PolicyError` for policy files) with a stable ``code``
 and a Chinese ``message``.

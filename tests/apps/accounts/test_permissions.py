@@ -175,6 +175,48 @@ def _sample_change_request(pk: int) -> int:
     ).pk
 
 
+def _sample_recognition(pk: int) -> dict[str, int]:
+    """A batch, an application of the sample enterprise in it, an evidence file and an objection."""
+    from lingjun.apps.recognition.models import Application, Batch, Evidence, Objection
+
+    batch = Batch.objects.create(
+        tier="chuying", year=2026, name="样例批次", opens_on=date(2026, 1, 1), closes_on=date(2026, 12, 31)
+    )
+    app = Application.objects.create(batch=batch, enterprise_id=pk, phase="publicity")
+    from lingjun.apps.recognition.services import evidence_dir
+
+    (evidence_dir() / "sample.pdf").write_bytes(b"%PDF")
+    evidence = Evidence.objects.create(application=app, name="a.pdf", stored="sample.pdf", size=4, sha256="0")
+    objection = Objection.objects.create(
+        application=app, kind="person", name="王某", contact="1", content="x", received_on=date(2026, 6, 1)
+    )
+    return {"batch_pk": batch.pk, "app_pk": app.pk, "evidence_pk": evidence.pk, "objection_pk": objection.pk}
+
+
+def _sample_plan(pk: int) -> int:
+    from lingjun.apps.cultivation.models import CultivationPlan
+
+    return CultivationPlan.objects.create(
+        enterprise_id=pk, target_rung="chuying", target_date=date(2099, 12, 31)
+    ).pk
+
+
+def _sample_service_request(pk: int) -> int:
+    """An enterprise request of the 杨村街道 enterprise routed to the department role's department."""
+    from lingjun.apps.cultivation.models import ServiceRequest
+
+    return ServiceRequest.objects.create(
+        enterprise_id=pk,
+        category="premises",
+        title="x",
+        content="y",
+        department=ROLES["department"]["department"],
+        submitted_on=date(2025, 1, 2),
+        days=10,
+        due_on=date(2025, 1, 16),
+    ).pk
+
+
 def _reverse(name: str, route: str, kwargs: list[str], objects: dict[str, int]) -> str:
     values: dict[str, Any] = {}
     for kwarg in kwargs:
@@ -263,7 +305,10 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_pa
         "request_pk": _sample_change_request(pk),
         "notice_pk": _sample_notice(pool[0]),
         "report_pk": _sample_report(),
+        "plan_pk": _sample_plan(pk),
+        "service_request_pk": _sample_service_request(pk),
     }
+    objects |= _sample_recognition(pk)
     own = {
         kwarg: {role: make(user) if user is not None else 0 for role, user in users.items()}
         for kwarg, make in PER_ROLE.items()

@@ -23,6 +23,7 @@ from lingjun.apps.jobs.selectors import jobs_dir
 from lingjun.apps.jobs.services import job_claim, job_create
 from lingjun.dossier.jsonl import dossier_json, read_jsonl, write_jsonl
 
+MB = 1024 * 1024
 pytestmark = pytest.mark.django_db(transaction=True)  # jobs are enqueued when the transaction commits
 
 
@@ -81,6 +82,53 @@ def test_an_unsupported_upload_is_refused_before_anything_is_stored(pool, make_u
             source=io.BytesIO(b"x"), file_name="档案.csv", user=make_user("district_staff")
         )
     assert not Job.objects.exists() and list(jobs_dir().iterdir()) == []
+
+
+def test_a_file_past_the_limits_is_refused_before_it_is_stored_or_queued(pool, make_user, settings):
+    """Issue #12: the upload was stored for the job and only then checked. Now the limits (rows
+    of a .jsonl here, an .xlsx's unzipped size below) are checked first: no job, no file kept,
+    the refused batch records where."""
+    from tests.hostile_files import book, row
+
+    from lingjun.apps.enterprises.services import ImportRefused
+
+    staff = make_user("district_staff")
+    settings.LINGJUN_IMPORT_MAX_ROWS = 2
+    lines = _jsonl([build_dossier(11), build_dossier(12), build_dossier(13)])
+    with pytest.raises(ImportRefused) as refused:
+        enterprises_import_enqueue(source=lines, file_name="三行.jsonl", user=staff)
+    [error] = refused.value.errors
+    assert (error.sheet, error.row, error.code) == ("三行.jsonl", 3, "too_many_rows")
+    assert "行数超过上限（2行）" in error.message
+    settings.LINGJUN_IMPORT_MAX_UNZIPPED_MB = 1
+    bomb = book(rows=row(3, '<c r="B3" t="inlineStr"><is><t>甲</t></is></c>'), zeros=3 * MB)
+    with pytest.raises(ImportRefused) as refused:
+        enterprises_import_enqueue(source=bomb, file_name="炸弹.xlsx", user=staff)
+    assert [e.code for e in refused.value.errors] == ["unzipped_too_large"]
+    assert not Job.objects.exists() and list(jobs_dir().iterdir()) == []
+    batches = ImportBatch.objects.order_by("pk")
+    assert [(b.file_name, b.status, b.error_count) for b in batches] == [
+        ("三行.jsonl", ImportBatch.Status.REFUSED, 1),
+        ("炸弹.xlsx", ImportBatch.Status.REFUSED, 1),
+    ]
+
+
+def test_a_large_upload_past_the_limits_is_refused_on_the_page_without_a_job(
+    pool, make_user, monkeypatch, settings
+):
+    from lingjun.apps.enterprises import views
+
+    monkeypatch.setattr(views, "IMPORT_IN_REQUEST_BYTES", 10)  # every upload counts as large
+    settings.LINGJUN_IMPORT_MAX_ROWS = 1
+    client = _client(make_user("district_staff"))
+    upload = _jsonl([build_dossier(11), build_dossier(12)])
+    upload.name = "两行.jsonl"
+    page = client.post(reverse("enterprises:transfer"), {"file": upload})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "已整体拒绝导入" in text and "行数超过上限（1行）" in text
+    assert not Job.objects.exists() and list(jobs_dir().iterdir()) == []
+    assert not Enterprise.objects.filter(uscc=build_dossier(11)["uscc"]).exists()
 
 
 def test_an_export_job_writes_what_its_user_may_see_and_only_they_download_it(pool, make_user):

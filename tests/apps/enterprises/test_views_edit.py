@@ -235,3 +235,15 @@ def test_a_name_longer_than_the_schema_allows_is_refused_with_the_message(pool, 
     refused = staff_client.post(edit_url, data)
     assert "不可见的格式字符（U+202E" in refused.context["basic"].errors["name"][0]
     assert snapshot(pool[0]) == before
+
+
+def test_a_form_without_its_version_is_refused_as_stale(pool, edit_url, staff_client):
+    """The version check is the save's own (under the row lock): a form that lost its version
+    cannot skip it."""
+    data = form_data(staff_client.get(edit_url))
+    del data["version"]
+    data["name"] = "天津没有版本的修改有限公司"
+    before = snapshot(pool[0])
+    refused = staff_client.post(edit_url, data)
+    assert refused.status_code == 200 and "已被他人修改" in refused.content.decode()
+    assert snapshot(pool[0]) == before

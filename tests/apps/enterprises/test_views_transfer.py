@@ -16,6 +16,7 @@ from tests.factories import TODAY, build_dossier
 from lingjun.apps.enterprises import views as enterprise_views
 from lingjun.apps.enterprises.models import ChangeRecord, Enterprise, ImportBatch
 from lingjun.apps.enterprises.selectors import dossiers_load
+from lingjun.apps.enterprises.services import ImportRefused, enterprises_import_file
 from lingjun.dossier.canonical import canonical_dossier
 from lingjun.dossier.excel import read_workbook, write_workbook
 from lingjun.dossier.jsonl import dossier_json, read_jsonl, write_jsonl
@@ -192,9 +193,17 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(pool, staff_cli
     big["name"] = "甲" * 150
     upload = SimpleUploadedFile("大文件.jsonl", (dossier_json(big) + "\n").encode() * 3000)  # ~1.6 MB
     response = staff_client.post(reverse("enterprises:transfer"), {"file": upload})
-    [error] = response.context["refused"].errors
-    assert error.code == "file_too_large" and "上限为1 MB" in error.message
+    # the web refuses it while it streams in, before the view (tests/apps/web/test_uploads.py)
+    assert response.status_code == 413
+    assert "超过上限1 MB" in response.content.decode()
     assert "LINGJUN_IMPORT_MAX_FILE_MB" in response.content.decode()
+    assert pool_state() == before
+    # the service refuses it too (the command line's path), before reading it
+    upload.seek(0)
+    with pytest.raises(ImportRefused) as refused:
+        enterprises_import_file(source=upload, file_name="大文件.jsonl", user=None, today=TODAY)
+    [error] = refused.value.errors
+    assert error.code == "file_too_large" and "上限为1 MB" in error.message
     assert pool_state() == before
 
 

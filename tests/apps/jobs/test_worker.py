@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 from django.db.models import Count
-from tests.apps.jobs.workers import BACKENDS, flush_redis, redis_or_skip, wait_for, worker
+from tests.apps.jobs.workers import (
+    BACKENDS,
+    QUEUE,
+    flush_redis,
+    redis_or_skip,
+    use_own_queue,
+    wait_for,
+    worker,
+)
 
 from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.services import dossiers_apply
@@ -39,11 +47,8 @@ N = 500
 def backend(request, settings, tmp_path) -> Iterator[str]:
     if request.param == "rq":
         redis_or_skip()
-        from tests.apps.jobs.workers import REDIS_URL
-
-        settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
         flush_redis()
-    settings.TASKS = {"default": BACKENDS[request.param]}
+    use_own_queue(settings, request.param)
     settings.LINGJUN_HOME = tmp_path
     yield request.param
     if request.param == "rq":
@@ -93,3 +98,25 @@ def test_a_worker_killed_mid_run_leaves_one_complete_result_set_after_a_new_work
     assert not duplicates.exists()
     assert {p: sum(c.values()) for p, c in run.counts.items()} == dict.fromkeys(POLICIES, N)
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [f"run-{run.pk}.parquet"]
+
+
+def test_this_runs_jobs_go_to_its_own_queue(backend, make_user):
+    """A worker left from a killed test run listens on the shared Redis database's ``default``
+    queue (or another run's): this run's jobs are on a queue of its own, out of its reach."""
+    from lingjun.apps.jobs.services import job_create, job_enqueue
+
+    assert QUEUE.endswith(str(os.getpid())) and QUEUE != "default"
+    job = job_create(kind=Job.Kind.EXPORT, user=make_user("district_staff"), params={"format": "jsonl"})
+    job_enqueue(job=job, task_path="lingjun.apps.enterprises.tasks.dossiers_export_task")
+    if backend == "rq":
+        import django_rq
+        import redis
+        from rq import Queue
+        from tests.apps.jobs.workers import REDIS_URL
+
+        assert django_rq.get_queue(QUEUE).count == 1
+        assert Queue("default", connection=redis.Redis.from_url(REDIS_URL)).count == 0
+    else:
+        from django_tasks_db.models import DBTaskResult
+
+        assert list(DBTaskResult.objects.values_list("queue_name", flat=True)) == [QUEUE]

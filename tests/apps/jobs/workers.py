@@ -1,8 +1,10 @@
 """Real worker processes for the tests (and the benchmark): start ``python -m lingjun worker`` on
 the test database with the database or the RQ backend, wait for a job, kill a worker.
 
-RQ uses Redis database :data:`REDIS_DB` of ``LINGJUN_TEST_REDIS_URL`` (default the local server),
-emptied before and after each test. Without Redis the RQ tests skip, unless
+RQ uses database 5 of ``LINGJUN_TEST_REDIS_URL`` (default the local server), emptied before and
+after each test, and a queue of this test process's own (:data:`QUEUE`, ``LINGJUN_JOB_QUEUE`` of
+its workers): a worker left over from a killed test run, still listening on the shared Redis
+database, cannot take this run's jobs. Without Redis the RQ tests skip, unless
 ``LINGJUN_REQUIRE_ALL_ENGINES=1`` (CI), where they fail.
 """
 
@@ -22,6 +24,8 @@ import pytest
 from tests.conftest import require_all_engines
 
 REDIS_URL = os.environ.get("LINGJUN_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+#: this test process's job queue (its workers take jobs from it only)
+QUEUE = f"lingjun-test-{os.getpid()}"
 BACKENDS = {
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
     "rq": {"BACKEND": "django_tasks_rq.RQBackend"},
@@ -38,6 +42,14 @@ def redis_or_skip() -> None:
         if require_all_engines():
             pytest.fail(f"LINGJUN_REQUIRE_ALL_ENGINES=1 but {reason}")
         pytest.skip(reason)
+
+
+def use_own_queue(settings: Any, backend: str) -> None:
+    """Send this process's jobs to :data:`QUEUE` (``settings``: pytest-django's fixture)."""
+    settings.LINGJUN_JOB_QUEUE = QUEUE
+    settings.TASKS = {"default": {**BACKENDS[backend], "QUEUES": ["default", QUEUE]}}
+    if backend == "rq":
+        settings.RQ_QUEUES = {q: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for q in ("default", QUEUE)}
 
 
 def flush_redis() -> None:
@@ -61,7 +73,9 @@ def database_url() -> str:
 
 def worker_env(backend: str, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "LINGJUN_TASKS"}}
-    env.update(DATABASE_URL=database_url(), LINGJUN_HOME=str(home), LINGJUN_TASKS=backend)
+    env.update(
+        DATABASE_URL=database_url(), LINGJUN_HOME=str(home), LINGJUN_TASKS=backend, LINGJUN_JOB_QUEUE=QUEUE
+    )
     if backend == "rq":
         env["REDIS_URL"] = REDIS_URL
     return env

@@ -92,7 +92,9 @@ def test_active_as_of_a_date_respects_validity_and_exit(pks):
     a = enter(pks[0], valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31))
     enter(pks[1], valid_from=date(2026, 1, 1), valid_until=None)
     c = enter(pks[2], valid_from=date(2026, 1, 1))
-    membership_exit(membership_id=c.pk, on=date(2026, 6, 1), reason=ExitReason.WITHDRAWN, note="", user=None)
+    membership_exit(
+        membership_id=c.pk, on=date(2026, 6, 1), reason=ExitReason.WITHDRAWN, note="书面申请", user=None
+    )
 
     def active(d: date) -> set[int]:
         return set(active_memberships(as_of=d).values_list("enterprise_id", flat=True))
@@ -116,9 +118,12 @@ def test_exit_rules_of_the_service(pks):
         membership_exit(membership_id=m.pk, on=date(2026, 1, 2), reason="bored", note="", user=None)
     assert e.value.code == "unknown_reason"
     with pytest.raises(MembershipError) as e:
-        membership_exit(membership_id=m.pk, on=date(2025, 1, 2), reason="other", note="", user=None)
+        membership_exit(membership_id=m.pk, on=date(2026, 1, 2), reason="other", note=" ", user=None)
+    assert e.value.code == "note_required" and e.value.message == "出库须填写说明。"
+    with pytest.raises(MembershipError) as e:
+        membership_exit(membership_id=m.pk, on=date(2025, 1, 2), reason="other", note="x", user=None)
     assert e.value.code == "exit_before_start"
     membership_exit(membership_id=m.pk, on=date(2026, 2, 1), reason="other", note="x", user=None)
     with pytest.raises(MembershipError) as e:
-        membership_exit(membership_id=m.pk, on=date(2026, 3, 1), reason="other", note="", user=None)
+        membership_exit(membership_id=m.pk, on=date(2026, 3, 1), reason="other", note="x", user=None)
     assert e.value.code == "already_exited" and "已于 2026-02-01 出库" in e.value.message

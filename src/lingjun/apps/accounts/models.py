@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -40,10 +41,18 @@ class User(AbstractUser):
     )
     #: 责任部门联络员: the department (e.g. 区财政局)
     department = models.CharField("所属部门", max_length=64, blank=True, default="")
+    #: when the password was last set (by whatever path: createuser, admin, 修改密码 page); a
+    #: staff role's password older than LINGJUN_PASSWORD_MAX_AGE_DAYS must be changed first.
+    #: Empty for a user without a password set through :meth:`set_password`.
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def __str__(self) -> str:
         return f"{self.get_full_name() or self.username}（{self.get_role_display()}）"

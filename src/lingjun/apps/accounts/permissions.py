@@ -63,6 +63,7 @@ class Action:
 #: every action of the platform, in the order the matrix is shown
 ACTIONS: tuple[Action, ...] = (
     Action("home.view", "首页"),
+    Action("account.password", "修改本人密码"),
     Action("notifications.view", "查看本人消息"),
     Action("enterprise.view", "查看企业档案"),
     Action("enterprise.edit", "修改企业档案"),
@@ -74,11 +75,18 @@ ACTIONS: tuple[Action, ...] = (
     Action("evaluation.run", "发起评价"),
     Action("evaluation.self", "企业自评"),
     # recognition (评价认定)
+    Action("recognition.view", "查看评价认定申报"),
+    Action("recognition.queue", "评价认定办理队列"),
+    Action("recognition.batch", "管理评价批次"),
     Action("recognition.apply", "企业申报"),
     Action("recognition.recommend", "镇街园区推荐"),
     Action("recognition.review", "区科技局审查"),
     Action("recognition.municipal_result", "录入市级评审结果"),
     Action("recognition.publish", "发布公示公告名单"),
+    # membership (入库企业动态管理)
+    Action("membership.view", "查看入库企业"),
+    Action("membership.manage", "管理入库企业（出库、复核）"),
+    Action("membership.annual_update", "企业年度信息更新"),
     # funds (资金扶持)
     Action("funds.claim", "企业申请扶持资金"),
     Action("funds.review", "审核扶持资金"),
@@ -95,6 +103,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("monitoring.run", "重新计算成长性监测"),
     Action("requests.submit", "提交企业诉求"),
     Action("requests.handle", "办理企业诉求"),
+    # cultivation (培育服务)
+    Action("cultivation.view", "查看培育差距与培育方案"),
+    Action("cultivation.plan", "制定培育方案、记录走访"),
     # administration
     Action("users.manage", "用户与权限管理"),
     Action("audit.view", "查看审计日志"),
@@ -108,6 +119,8 @@ _ALL, _DIV, _OWN, _DEP = Scope.DISTRICT, Scope.DIVISION, Scope.OWN, Scope.DEPART
 #: the matrix: action -> {role: scope}; a role not named has no access (Scope.NONE)
 MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "home.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
+    # one's own password: whoever may log in and open the home page
+    "account.password": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
     "notifications.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL, _D: _DEP},
     "enterprise.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL},
     "enterprise.edit": {_A: _ALL, _S: _ALL, _E: _OWN},
@@ -118,11 +131,17 @@ MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "evaluation.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL},
     "evaluation.run": {_A: _ALL, _S: _ALL, _V: _ALL},
     "evaluation.self": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL, _F: _ALL},
+    "recognition.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL},
+    "recognition.queue": {_A: _ALL, _S: _ALL, _T: _DIV, _V: _ALL},
+    "recognition.batch": {_A: _ALL, _S: _ALL},
     "recognition.apply": {_E: _OWN},
     "recognition.recommend": {_T: _DIV},
     "recognition.review": {_A: _ALL, _S: _ALL},
     "recognition.municipal_result": {_V: _ALL},
     "recognition.publish": {_A: _ALL, _S: _ALL, _V: _ALL},
+    "membership.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN, _V: _ALL},
+    "membership.manage": {_A: _ALL, _S: _ALL},
+    "membership.annual_update": {_E: _OWN},
     "funds.claim": {_E: _OWN},
     "funds.review": {_A: _ALL, _S: _ALL},
     "funds.approve": {_F: _ALL},
@@ -136,6 +155,8 @@ MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "monitoring.run": {_A: _ALL, _S: _ALL},
     "requests.submit": {_E: _OWN},
     "requests.handle": {_A: _ALL, _S: _ALL, _T: _DIV, _D: _DEP},
+    "cultivation.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN},
+    "cultivation.plan": {_A: _ALL, _S: _ALL, _T: _DIV},
     "users.manage": {_A: _ALL},
     "audit.view": {_A: _ALL},
 }

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lingjun.apps.divisions.selectors import division_names
 from lingjun.apps.paging import MAX_PAGE
+from lingjun.apps.web.uploads import upload_max_bytes
+from lingjun.dossier.limits import size_text
 from lingjun.dossier.schema import ANNUAL, CREDIT_FIELDS, ENTERPRISE, QUALIFICATIONS, FieldSpec, Section
 from lingjun.dossier.validate import FieldProblem, plain_decimal
 
@@ -264,6 +266,18 @@ class ImportForm(forms.Form):
         help_text=_("JSON Lines（.jsonl，UTF-8）或 Excel 导入模板（.xlsx）"),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(IMPORT_SUFFIXES)}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the browser refuses a file above the limit before uploading it (lingjun.js); the
+        # server refuses it too, while it streams in (lingjun.apps.web.uploads)
+        limit = upload_max_bytes()
+        self.fields["file"].widget.attrs.update(
+            {
+                "data-max-bytes": str(limit),
+                "data-too-large": _("文件过大：上限为%(limit)s。请分批导入。") % {"limit": size_text(limit)},
+            }
+        )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -38,17 +38,27 @@ STEP_WRITING = gettext_noop("正在写入导出文件")
 
 
 def enterprises_import_enqueue(*, source: IO[bytes], file_name: str, user: User | None) -> Job:
-    """Store an uploaded dossier file and queue its import (:func:`enterprises_import_job`).
+    """Screen an uploaded dossier file, store it and queue its import (:func:`enterprises_import_job`).
 
-    Raises ``ValueError`` for a format that cannot be imported, before anything is stored.
+    Raises ``ValueError`` for a format that cannot be imported and
+    :class:`~lingjun.apps.enterprises.services.ImportRefused` for a file past one of the import
+    limits (size, an .xlsx's unzipped size, rows, cells; a .jsonl's lines): both before
+    anything is stored or queued.
     """
+    from lingjun.apps.enterprises.services import enterprises_import_screen
+
     suffix = Path(file_name).suffix.lower()
     if suffix not in IMPORT_FORMATS:
         raise ValueError(UNSUPPORTED_IMPORT.format(suffix=suffix or file_name))
+    enterprises_import_screen(source=source, file_name=Path(file_name).name, user=user)
     stored = jobs_dir() / f"upload-{uuid.uuid4().hex}{suffix}"
-    with stored.open("wb") as out:
-        for chunk in iter(lambda: source.read(1024 * 1024), b""):
-            out.write(chunk)
+    try:
+        with stored.open("wb") as out:
+            for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                out.write(chunk)
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
     job = job_create(
         kind=Job.Kind.IMPORT, user=user, params={"file_name": Path(file_name).name, "stored": stored.name}
     )

@@ -39,6 +39,7 @@ from lingjun.dossier.excel import read_workbook
 from lingjun.dossier.jsonl import read_jsonl
 from lingjun.dossier.limits import MB, MSG_FILE_BYTES, ReadLimits, size_text
 from lingjun.dossier.schema import CREDIT_FIELDS, ENTERPRISE, LIST_SECTIONS
+from lingjun.dossier.screen import file_size, screen_file
 from lingjun.dossier.tables import CREDIT_EVENT_FIELDS
 from lingjun.dossier.validate import parse_dossier
 
@@ -183,23 +184,11 @@ def import_limits() -> ReadLimits:
     )
 
 
-def _file_size(source: Path | IO[bytes]) -> int:
-    if isinstance(source, Path):
-        return source.stat().st_size
-    size = getattr(source, "size", None)  # an uploaded file
-    if isinstance(size, int):
-        return size
-    here = source.tell()
-    end = source.seek(0, 2)
-    source.seek(here)
-    return end
-
-
 def _parse(*, source: Path | IO[bytes], file_name: str, today: date, limits: ReadLimits) -> ParseResult:
     suffix = Path(file_name).suffix.lower()
     if suffix not in (".jsonl", ".xlsx"):
         raise ValueError(FORMAT_NOT_SUPPORTED.format(suffix=suffix or file_name))
-    size = _file_size(source)
+    size = file_size(source)
     if size > limits.file_bytes:
         message = MSG_FILE_BYTES.format(size=size_text(size), limit=size_text(limits.file_bytes))
         error = DossierError(file_name, None, "", "", "", None, message, "file_too_large", source="file")
@@ -208,6 +197,38 @@ def _parse(*, source: Path | IO[bytes], file_name: str, today: date, limits: Rea
     if suffix == ".jsonl":
         return read_jsonl(source, today=today, towns=towns, name=file_name, limits=limits)
     return read_workbook(source, today=today, towns=towns, name=file_name, limits=limits)
+
+
+def _refused(*, file_name: str, user: User | None, errors: Sequence[DossierError]) -> ImportRefused:
+    """Record a refused import (its batch keeps the first errors, and the audit log) and return
+    the exception that says so."""
+    kept = errors[: settings.LINGJUN_IMPORT_MAX_ERRORS]
+    batch = ImportBatch.objects.create(
+        file_name=file_name,
+        file_format=Path(file_name).suffix.lower().lstrip("."),
+        user=user,
+        status=ImportBatch.Status.REFUSED,
+        errors=[{**json_safe(e.as_dict())} for e in kept],
+        error_count=len(errors),
+    )
+    detail = {"status": "refused", "errors": len(errors)}
+    audit_record(action=AuditEvent.Action.IMPORT, user=user, target=file_name, detail=detail)
+    return ImportRefused(batch, errors)
+
+
+def enterprises_import_screen(*, source: Path | IO[bytes], file_name: str, user: User | None) -> None:
+    """Refuse a file that passes one of the import limits (size; an .xlsx's parts, unzipped size,
+    rows and cells; a .jsonl's lines) before it is stored for a job, reading no value.
+
+    Raises ``ValueError`` for a format that cannot be imported and :class:`ImportRefused` (the
+    refused batch recorded, as by :func:`enterprises_import_file`) for a file past a limit.
+    """
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in (".jsonl", ".xlsx"):
+        raise ValueError(FORMAT_NOT_SUPPORTED.format(suffix=suffix or file_name))
+    error = screen_file(source, file_name=file_name, limits=import_limits())
+    if error is not None:
+        raise _refused(file_name=file_name, user=user, errors=[error])
 
 
 def enterprises_import_file(
@@ -223,18 +244,7 @@ def enterprises_import_file(
     fmt = Path(file_name).suffix.lower().lstrip(".")
     parsed = _parse(source=source, file_name=file_name, today=today, limits=import_limits())
     if parsed.errors:
-        kept = parsed.errors[: settings.LINGJUN_IMPORT_MAX_ERRORS]
-        batch = ImportBatch.objects.create(
-            file_name=file_name,
-            file_format=fmt,
-            user=user,
-            status=ImportBatch.Status.REFUSED,
-            errors=[{**json_safe(e.as_dict())} for e in kept],
-            error_count=len(parsed.errors),
-        )
-        detail = {"status": "refused", "errors": len(parsed.errors)}
-        audit_record(action=AuditEvent.Action.IMPORT, user=user, target=file_name, detail=detail)
-        raise ImportRefused(batch, parsed.errors)
+        raise _refused(file_name=file_name, user=user, errors=parsed.errors)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             file_name=file_name, file_format=fmt, user=user, status=ImportBatch.Status.ACCEPTED

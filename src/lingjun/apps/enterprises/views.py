@@ -8,7 +8,7 @@ outside the user's scope is a 404 — indistinguishable from one that does not e
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -153,30 +153,20 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
         basic = BasicInfoForm(data, dossier=current)
         formset = ANNUAL_FORMSET(data, prefix="annual")
         if not adding and basic.is_valid() and formset.is_valid():
-            if data.get("version") != version:
-                elsewhere.append(
-                    _("该档案在您编辑期间已被他人修改，请刷新页面后重新编辑（本次修改未保存）。")
-                )
-            else:
-                edited = dict(current)
-                basic.apply_to(edited)
-                kept = formset.rows()
-                edited[ANNUAL.key] = [row for _i, row in kept]
-                normalised, problems = _validate(edited)
-                if not problems:
-                    try:
-                        result = dossier_edit_submit(
-                            dossier=normalised, user=user, source="form", expected_version=version
-                        )
-                    except DossierChanged as changed:
-                        elsewhere.append(_changed_message(changed))
-                    else:
-                        messages.success(request, _saved_message(result))
-                        return redirect("enterprises:enterprise_detail", pk=pk)
-                else:
-                    elsewhere = apply_problems(
-                        problems, basic=basic, formset=formset, row_forms=[i for i, _r in kept]
-                    )
+            edited = dict(current)
+            basic.apply_to(edited)
+            kept = formset.rows()
+            edited[ANNUAL.key] = [row for _i, row in kept]
+            saved, elsewhere = _submit_edit(
+                request,
+                pk=pk,
+                edited=edited,
+                show_problems=lambda problems: apply_problems(
+                    problems, basic=basic, formset=formset, row_forms=[i for i, _r in kept]
+                ),
+            )
+            if saved is not None:
+                return saved
     else:
         basic = BasicInfoForm(dossier=current)
         initial = section_initial(
@@ -196,6 +186,36 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
         and _has_errors(basic, formset, elsewhere),
     }
     return render(request, "enterprises/enterprise_edit.html", context)
+
+
+def _submit_edit(
+    request: HttpRequest,
+    *,
+    pk: int,
+    edited: dict[str, Any],
+    show_problems: Callable[[list[Any]], list[str]],
+) -> tuple[HttpResponse | None, list[str]]:
+    """Validate an edited dossier and save it from the version the editor loaded (the form's
+    ``version``): the redirect to the enterprise page, or ``None`` and the messages to show
+    beside the forms (validation problems put on the forms by ``show_problems``, or 已被他人修改).
+
+    The version is compared by :func:`dossier_edit_submit` inside its transaction, under a row
+    lock; a form without one is refused as stale.
+    """
+    normalised, problems = _validate(edited)
+    if problems:
+        return None, show_problems(problems)
+    try:
+        result = dossier_edit_submit(
+            dossier=normalised,
+            user=request_user(request),
+            source="form",
+            expected_version=request.POST.get("version") or "",
+        )
+    except DossierChanged as changed:
+        return None, [_changed_message(changed)]
+    messages.success(request, _saved_message(result))
+    return redirect("enterprises:enterprise_detail", pk=pk), []
 
 
 def _has_errors(basic: BasicInfoForm, formset: SectionFormSet, elsewhere: list[str]) -> bool:
@@ -248,26 +268,17 @@ def enterprise_section_edit(request: HttpRequest, pk: int, section: str) -> Http
             data = add_blank_form(data, "rows")
         formset = formset_class(data, prefix="rows")
         if not adding and formset.is_valid():
-            if data.get("version") != version:
-                elsewhere.append(
-                    _("该档案在您编辑期间已被他人修改，请刷新页面后重新编辑（本次修改未保存）。")
-                )
-            else:
-                kept = formset.rows()
-                edited = {**current, spec.key: [row for _i, row in kept]}
-                normalised, problems = _validate(edited)
-                if not problems:
-                    try:
-                        result = dossier_edit_submit(
-                            dossier=normalised, user=user, source="form", expected_version=version
-                        )
-                    except DossierChanged as changed:
-                        elsewhere.append(_changed_message(changed))
-                    else:
-                        messages.success(request, _saved_message(result))
-                        return redirect("enterprises:enterprise_detail", pk=pk)
-                else:
-                    elsewhere = apply_problems(problems, formset=formset, row_forms=[i for i, _r in kept])
+            kept = formset.rows()
+            saved, elsewhere = _submit_edit(
+                request,
+                pk=pk,
+                edited={**current, spec.key: [row for _i, row in kept]},
+                show_problems=lambda problems: apply_problems(
+                    problems, formset=formset, row_forms=[i for i, _r in kept]
+                ),
+            )
+            if saved is not None:
+                return saved
     else:
         initial = section_initial(spec, current.get(spec.key) or ())
         formset = formset_class(initial=initial or [{}], prefix="rows")
@@ -299,14 +310,10 @@ def transfer(request: HttpRequest) -> HttpResponse:
         context["form"] = form
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > IMPORT_IN_REQUEST_BYTES:  # a large file: stored, then a job imports it
-                try:
-                    job = enterprises_import_enqueue(source=upload, file_name=upload.name, user=user)
-                except ValueError as exc:
-                    form.add_error("file", str(exc))
-                else:
-                    return redirect("jobs:detail", job_pk=job.pk)
             try:
+                if upload.size > IMPORT_IN_REQUEST_BYTES:  # a large file: screened, stored, imported by a job
+                    job = enterprises_import_enqueue(source=upload, file_name=upload.name, user=user)
+                    return redirect("jobs:detail", job_pk=job.pk)
                 batch = enterprises_import_file(
                     source=upload, file_name=upload.name, user=user, today=timezone.localdate()
                 )

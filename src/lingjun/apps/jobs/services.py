@@ -19,7 +19,8 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from django.utils.translation import gettext_noop
 
 from lingjun.apps.accounts.models import User
 from lingjun.apps.jobs.models import Job
+from lingjun.apps.jobs.selectors import jobs_dir
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +120,8 @@ def job_enqueue(*, job: Job, task_path: str) -> None:
     pk, attempt = job.pk, job.attempt
 
     def send() -> None:
-        result = import_string(task_path).enqueue(job_id=pk, attempt=attempt)
+        task = import_string(task_path).using(queue_name=settings.LINGJUN_JOB_QUEUE)
+        result = task.enqueue(job_id=pk, attempt=attempt)
         Job.objects.filter(pk=pk, attempt=attempt).update(task_id=str(result.id))
 
     transaction.on_commit(send)
@@ -304,3 +307,38 @@ def jobs_recover(*, stale_after: timedelta | None = None) -> list[tuple[int, str
     if recovered:
         logger.warning("jobs of dead workers recovered: %s", recovered)
     return recovered
+
+
+# ------------------------------------------------------------------------------------ files
+
+
+def job_files_sweep(*, now: datetime) -> list[Path]:
+    """Delete the files under ``LINGJUN_HOME/jobs`` last written more than
+    ``LINGJUN_JOB_FILES_RETENTION_DAYS`` days before ``now`` (0: keep them for ever): exports
+    nobody downloaded, uploads of imports that never finished, parts of killed exports. The
+    files of jobs still waiting or running are kept whatever their age. Called when a worker
+    starts; returns the deleted paths (the job page then says the file is gone).
+    """
+    days = settings.LINGJUN_JOB_FILES_RETENTION_DAYS
+    if days <= 0:
+        return []
+    folder = jobs_dir()
+    cutoff = (now - timedelta(days=days)).timestamp()
+    old = [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
+    if not old:
+        return []
+    busy: set[str] = set()
+    prefixes: list[str] = []
+    active = Job.objects.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
+    for pk, params, result in active.values_list("pk", "params", "result"):
+        busy.update(str(v) for v in ((params or {}).get("stored"), (result or {}).get("file")) if v)
+        prefixes.append(f"export-{pk}.")
+    removed = []
+    for path in old:
+        if path.name in busy or path.name.startswith(tuple(prefixes)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    if removed:
+        logger.info("removed %d job files older than %d days", len(removed), days)
+    return removed

@@ -3,6 +3,7 @@ an import's counts or its error list, an export's file, an evaluation's run."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -18,7 +19,13 @@ def _job(request: HttpRequest, job_pk: int) -> Job:
 
 
 def _context(job: Job) -> dict[str, object]:
-    return {"job": job, "errors": (job.result or {}).get("errors") or []}
+    return {
+        "job": job,
+        "errors": (job.result or {}).get("errors") or [],
+        # an export's file is deleted after LINGJUN_JOB_FILES_RETENTION_DAYS
+        "file_kept": job_file(job) is not None,
+        "retention_days": settings.LINGJUN_JOB_FILES_RETENTION_DAYS,
+    }
 
 
 # every role may follow the jobs it started itself (jobs_visible_to): "home.view" is everybody's

@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
-from lingjun.apps.jobs.services import jobs_heartbeat, jobs_recover, this_worker
+from lingjun.apps.jobs.services import job_files_sweep, jobs_heartbeat, jobs_recover, this_worker
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def worker_run(
     if backend == "immediate":
         raise ValueError(NO_WORKER_FOR_IMMEDIATE)
     recovered = jobs_recover()
+    job_files_sweep(now=timezone.now())  # files past LINGJUN_JOB_FILES_RETENTION_DAYS
     connection.close()
     if started is not None:
         started(recovered)
@@ -68,7 +70,7 @@ def _run_database(*, burst: bool) -> None:
     from django_tasks_db.management.commands.db_worker import Worker
 
     worker = Worker(
-        queue_names=["default"],
+        queue_names=[settings.LINGJUN_JOB_QUEUE],
         interval=0.5,
         batch=burst,
         backend_name="default",
@@ -85,7 +87,7 @@ def _run_rq(*, burst: bool) -> None:
     import django_rq
 
     worker = django_rq.get_worker(
-        "default",
+        settings.LINGJUN_JOB_QUEUE,
         job_class="django_tasks_rq.backend.Job",
         worker_class="lingjun.apps.jobs.rqworker.JobWorker",
         name=f"lingjun-{this_worker()}-{uuid.uuid4().hex[:6]}",

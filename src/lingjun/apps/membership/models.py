@@ -148,3 +148,116 @@ class RegistrationSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tier} {self.year}: {self.last}"
+
+
+class AnnualUpdate(models.Model):
+    """年度信息更新: the enterprise confirmed its dossier for year ``year - 1`` (the last completed
+    year, after the income-tax settlement) by the deadline of ``year`` (default 30 September).
+
+    Members whose membership started before 1 January of ``year`` and who have no row for
+    ``year`` by the deadline are exited by the sweep (reason 未按期完成年度信息更新).
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="annual_updates", verbose_name="企业"
+    )
+    year = models.IntegerField("更新年度")
+    data_year = models.IntegerField("确认的数据年度")
+    confirmed_on = models.DateField("确认日期")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="确认人",
+    )
+    confirmed_at = models.DateTimeField("确认时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "年度信息更新"
+        verbose_name_plural = "年度信息更新"
+        ordering = ["-year", "-id"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="lj_member_annual_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度信息更新（{self.data_year}年数据）"
+
+
+class PoolReview(models.Model):
+    """复核: one re-evaluation of every active member against its tier's policy (a job)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("复核中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    as_of = models.DateField("复核日期")
+    year = models.IntegerField("评价年度")
+    policies = models.JSONField("评价政策", default=list)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.RUNNING)
+    members = models.IntegerField("在库企业数", default=0)
+    failing = models.IntegerField("不达标企业数", default=0)
+    error = models.TextField("错误信息", blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="发起人"
+    )
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "在库企业复核"
+        verbose_name_plural = "在库企业复核"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"复核 #{self.pk}（{self.as_of}）"
+
+
+class ReviewFinding(models.Model):
+    """A member that no longer meets its tier in a review, with the engine's explanation, waiting
+    for an officer to confirm it (→ exit 复核不达标) or dismiss it (with a reason)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        CONFIRMED = "confirmed", _("已确认出库")
+        DISMISSED = "dismissed", _("已驳回")
+        SUPERSEDED = "superseded", _("已被新的复核取代")
+
+    review = models.ForeignKey(
+        PoolReview, on_delete=models.CASCADE, related_name="findings", verbose_name="复核"
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="findings", verbose_name="入库记录"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="review_findings", verbose_name="企业"
+    )
+    tier = models.CharField("入库类别", max_length=16, choices=Tier.choices)
+    policy = models.CharField("评价政策", max_length=64)
+    #: the failed criteria: ``[{"id", "label", "value", "threshold", "op", "unit", "article",
+    #: "document", "explanation", "gap"}]`` as the rules library explains them
+    failed = models.JSONField("不达标的条件", default=list)
+    status = models.CharField("处理状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="处理人",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.CharField("处理意见", max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = "复核发现"
+        verbose_name_plural = "复核发现"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "tier"], name="lj_member_finding_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "membership"], name="lj_member_finding_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} {self.get_status_display()}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.ChineseLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password_change"),
 ]
