@@ -635,7 +635,7 @@ class PolicyGaps:
         leaf = st.leaf
         crit = self.policy.criterion(cid)
         owner = leaf.owner
-        label = owner.label
+        label = owner.label_with(self.plan.params)  # the run's thresholds
         measure = leaf.plan.criterion.measure or owner.measure or label
         unit = leaf.plan.criterion.unit or owner.unit
         exact = bool(st.exact[row])
