@@ -235,6 +235,8 @@ def _state() -> tuple[int, ...]:
     """Counts of what a POST could create or change."""
     from lingjun.apps.enterprises.models import ChangeRecord, ChangeRequest, Enterprise, ImportBatch
     from lingjun.apps.evaluation.models import EvaluationRun
+    from lingjun.apps.plan.models import TargetActual, TaskReport
+    from lingjun.apps.publishing.models import Notice
 
     return (
         Enterprise.objects.count(),
@@ -242,6 +244,9 @@ def _state() -> tuple[int, ...]:
         ChangeRequest.objects.exclude(status="pending").count(),
         ImportBatch.objects.count(),
         EvaluationRun.objects.count(),
+        Notice.objects.count(),
+        TaskReport.objects.count(),
+        TargetActual.objects.count(),
     )
 
 
@@ -249,10 +254,15 @@ def test_every_page_declares_its_actions_with_the_matrix():
     undeclared = [
         f"{name} ({route})"
         for name, route, view in walk_urls()
-        if name not in PUBLIC and not getattr(view, "permission_actions", None)
+        if name not in PUBLIC
+        and not getattr(view, "permission_actions", None)
+        and not getattr(view, "permission_public", None)
     ]
     assert undeclared == [], "pages without @requires(...): " + ", ".join(undeclared)
     for name, _route, view in walk_urls():
+        assert not (getattr(view, "permission_actions", None) and getattr(view, "permission_public", None)), (
+            f"{name} is both @requires and @public"
+        )
         for action in getattr(view, "permission_actions", {}).values():
             assert action in ACTION_CODES, name
 
@@ -293,6 +303,8 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_pa
         "pk": pk,
         "run_pk": _sample_run(),
         "request_pk": _sample_change_request(pk),
+        "notice_pk": _sample_notice(pool[0]),
+        "report_pk": _sample_report(),
         "plan_pk": _sample_plan(pk),
         "service_request_pk": _sample_service_request(pk),
     }
@@ -310,6 +322,9 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_pa
     checked = 0
     for name, route, view in walk_urls():
         if name in PUBLIC:
+            continue
+        if getattr(view, "permission_public", None):
+            checked += _check_public(name, route, view, clients, objects, wrong)
             continue
         declared: dict[str, str] = view.permission_actions
         kwargs = [k for k in getattr(get_pattern(name), "converters", {})]
@@ -340,6 +355,78 @@ def test_every_url_role_and_method_does_what_the_matrix_says(users, pool, tmp_pa
                     wrong.append(f"{where}: {status}, expected the page ({action} allowed)")
     assert wrong == []
     assert checked >= 17 * 8 * 4
+
+
+def _sample_notice(uscc: str) -> int:
+    """A published 公告 of one line (the public pages show it)."""
+    from lingjun.apps.publishing.services import notice_publish
+
+    return notice_publish(
+        kind="gonggao",
+        title="样例公告",
+        document_number="",
+        tier="chuying",
+        published_on=date(2024, 1, 2),
+        ends_on=None,
+        entries=[{"name": "样例企业", "uscc": uscc, "town": "杨村街道"}],
+        source="manual",
+        user=None,
+    ).pk
+
+
+def _sample_report() -> int:
+    """A task report with an attachment, of the department liaison's own department."""
+    from django.core.files.base import ContentFile
+
+    from lingjun.apps.plan.models import TaskReport
+
+    report = TaskReport(
+        task="3.4",
+        department="区工业和信息化局",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        progress="进展",
+    )
+    report.attachment.save("进展.txt", ContentFile(b"x"), save=False)
+    report.save()
+    return report.pk
+
+
+def _check_public(
+    name: str, route: str, view: Any, clients: dict[str, Client], objects: dict[str, int], wrong: list[str]
+) -> int:
+    """A ``@public`` page answers everyone, logged in or not, for its methods; 405 for the others."""
+    kwargs = [k for k in getattr(get_pattern(name), "converters", {})]
+    url = _reverse(name, route, kwargs, objects)
+    allowed: frozenset[str] = view.permission_public
+    checked = 0
+    for role, client in clients.items():
+        for method in METHODS:
+            status = getattr(client, method)(url).status_code
+            checked += 1
+            where = f"{method.upper()} {url} ({name}, public) as {role}"
+            if method.upper() not in allowed:
+                if status != 405:
+                    wrong.append(f"{where}: {status}, expected 405 (method not declared)")
+            elif status >= 400 or status == 302:
+                wrong.append(f"{where}: {status}, expected the page without a login")
+    return checked
+
+
+def test_a_public_page_is_declared_and_refuses_other_methods():
+    from lingjun.apps.accounts.permissions import public
+
+    @public()
+    def page(request: Any) -> Any:
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    assert page.permission_public == frozenset({"GET", "HEAD"})
+    from django.test import RequestFactory
+
+    assert page(RequestFactory().get("/x")).status_code == 200
+    assert page(RequestFactory().post("/x")).status_code == 405
 
 
 def get_pattern(name: str) -> Any:

@@ -56,6 +56,10 @@ def test_a_notice_is_stored_with_its_entries_numbered_in_order(make_user: Any) -
     notice.refresh_from_db()
     assert (notice.kind, notice.tier, notice.created_by) == ("gongshi", "chuying", officer)
     assert notice.get_kind_display() == "公示"
+    from lingjun.apps.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="notice_publish")
+    assert (event.user, event.target, event.detail["entries"]) == (officer, "公示 武科发〔2022〕12号", 3)
     rows = list(NoticeEntry.objects.filter(notice=notice).values_list("seq", "name", "uscc", "town", "tier"))
     assert rows == [
         (1, "天津第1科技有限公司", uscc_for(1), "杨村街道", "chuying"),

@@ -13,7 +13,17 @@ import lingjun
 
 SRC = Path(lingjun.__file__).resolve().parent
 #: XML namespace names are identifiers, never fetched
-NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+NAMESPACES = {
+    "http://www.w3.org/2000/svg",
+    "http://www.w3.org/1999/xlink",
+    "http://www.w3.org/2000/xmlns/",
+    "http://www.w3.org/XML/1998/namespace",
+}
+#: addresses a vendored file only names in its licence header (a comment), never fetches
+LICENCE_MENTIONS = {
+    "http://www.apache.org/licenses/LICENSE-2.0",
+    "https://github.com/ecomfe/zrender/blob/master/LICENSE",
+}
 REMOTE = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s\"'<>)]*")
 #: protocol-relative or absolute addresses where a browser would fetch something
 FETCHED = re.compile(
@@ -39,10 +49,21 @@ def test_the_scan_sees_our_templates_and_assets():
 def test_no_remote_address(path: Path):
     text = path.read_text(encoding="utf-8", errors="replace")
     assert not FETCHED.findall(text), f"{path}: refers to a remote resource"
+    if "vendor" in path.parts and path.name.startswith(("LICENSE", "NOTICE")):
+        return  # a licence text names its sources; nothing there is loaded
     remote = [
-        m for m in (m.group(0) for m in REMOTE.finditer(text)) if m.startswith("http") and m not in NAMESPACES
+        m
+        for m in (m.group(0) for m in REMOTE.finditer(text))
+        if m.startswith("http") and m not in NAMESPACES | LICENCE_MENTIONS
     ]
     assert remote == [], f"{path}: remote addresses {remote[:3]}"
+
+
+def test_echarts_is_vendored_with_its_licence():
+    vendor = SRC / "apps" / "plan" / "static" / "vendor" / "echarts"
+    assert (vendor / "echarts.min.js").stat().st_size > 500_000
+    assert "Apache License" in (vendor / "LICENSE.txt").read_text(encoding="utf-8")
+    assert "Apache ECharts" in (vendor / "NOTICE.txt").read_text(encoding="utf-8")
 
 
 def test_htmx_is_vendored_with_its_licence():

@@ -12,6 +12,8 @@ Every view, template, CLI command and API endpoint asks this module, never a rol
 * :func:`requires` — the view decorator: login, then the action of the request's method, else 403.
   It records the actions on the view, so the URL × role × method test compares every URL pattern
   with this matrix.
+* :func:`public` — the other, explicit declaration: a page anybody may open without a login
+  (the published lists). The same test checks it answers everyone, logged in or not.
 
 Actions of the capabilities still to come (recognition, funds, tasks, requests) are declared here
 already, so that their pages only have to ask.
@@ -96,6 +98,12 @@ ACTIONS: tuple[Action, ...] = (
     # the programme's tasks and the enterprises' requests
     Action("tasks.view", "查看任务进度"),
     Action("tasks.report", "报送任务进度"),
+    Action("tasks.remind", "催报任务进度"),
+    # the programme's targets and growth monitoring (plan)
+    Action("plan.view", "查看计划目标完成情况"),
+    Action("plan.record_actual", "录入目标完成值"),
+    Action("monitoring.view", "查看成长性监测预警"),
+    Action("monitoring.run", "重新计算成长性监测"),
     Action("requests.submit", "提交企业诉求"),
     Action("requests.handle", "办理企业诉求"),
     # cultivation (培育服务)
@@ -146,6 +154,11 @@ MATRIX: Mapping[str, Mapping[Role, Scope]] = {
     "funds.confirm_amount": {_A: _ALL, _S: _ALL},
     "tasks.view": {_A: _ALL, _S: _ALL, _F: _ALL, _D: _DEP},
     "tasks.report": {_D: _DEP},
+    "tasks.remind": {_A: _ALL, _S: _ALL},
+    "plan.view": {_A: _ALL, _S: _ALL, _T: _DIV, _V: _ALL, _F: _ALL},
+    "plan.record_actual": {_A: _ALL, _S: _ALL},
+    "monitoring.view": {_A: _ALL, _S: _ALL, _T: _DIV, _V: _ALL},
+    "monitoring.run": {_A: _ALL, _S: _ALL},
     "requests.submit": {_E: _OWN},
     "requests.handle": {_A: _ALL, _S: _ALL, _T: _DIV, _D: _DEP},
     "cultivation.view": {_A: _ALL, _S: _ALL, _T: _DIV, _E: _OWN},
@@ -272,6 +285,29 @@ def requires(action: str | None = None, **by_method: str) -> Callable[[V], V]:
             return view(request, *args, **kwargs)
 
         wrapped.permission_actions = dict(actions)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(*methods: str) -> Callable[[V], V]:
+    """A page anybody may open, without logging in: ``@public()`` (GET and HEAD) or
+    ``@public("get", "post")``. The published lists (``/public/``) are such pages: they show
+    only what a notice shows. A method not named gets 405. The view keeps the methods as
+    ``permission_public``, which the URL × role × method test recognises (a page is either
+    ``@requires`` or ``@public``, never neither)."""
+    allowed = {m.upper() for m in (methods or ("get",))}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+
+    def decorate(view: V) -> V:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method not in allowed:
+                return HttpResponseNotAllowed(sorted(allowed))
+            return view(request, *args, **kwargs)
+
+        wrapped.permission_public = frozenset(allowed)  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorate

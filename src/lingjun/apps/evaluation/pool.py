@@ -20,7 +20,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from importlib.util import find_spec
 from pathlib import Path
@@ -124,7 +124,7 @@ def pool_snapshots_sweep(*, folder: Path | None = None) -> list[Path]:
 
 
 @contextmanager
-def sqlite_snapshot() -> Iterator[Path]:
+def sqlite_snapshot(tables: Collection[str] | None = None) -> Iterator[Path]:
     """The pool's tables copied into a new SQLite file (deleted afterwards), for DuckDB to read.
 
     DuckDB reads SQLite through a copy of SQLite compiled into its extension, and two copies of
@@ -148,7 +148,7 @@ def sqlite_snapshot() -> Iterator[Path]:
             source.execute("PRAGMA snap.journal_mode = OFF")
             source.execute("PRAGMA snap.synchronous = OFF")
             source.execute("BEGIN")
-            for table in ARROW_SCHEMAS:
+            for table in tables if tables is not None else ARROW_SCHEMAS:
                 (create,) = source.execute(
                     "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?", (f"lj_{table}",)
                 ).fetchone()
@@ -180,12 +180,15 @@ def duckdb_connection() -> Any:
     return con
 
 
-def duckdb_tables_from_sqlite(con: Any, path: Path) -> dict[str, ibis.Table]:
+def duckdb_tables_from_sqlite(
+    con: Any, path: Path, tables: Collection[str] | None = None
+) -> dict[str, ibis.Table]:
     """Attach a SQLite snapshot of the pool (:func:`sqlite_snapshot`) to an Ibis DuckDB backend
-    and expose the table form."""
+    and expose the table form (``tables``: only those, as the snapshot holds)."""
     con.raw_sql(f"LOAD '{_sqlite_extension()}'")
     con.raw_sql(f"ATTACH '{path}' AS lj_pool (TYPE sqlite, READ_ONLY)")
-    return {name: con.sql(select_sql(name, source="lj_pool.", from_sqlite=True)) for name in ARROW_SCHEMAS}
+    names = tables if tables is not None else ARROW_SCHEMAS
+    return {name: con.sql(select_sql(name, source="lj_pool.", from_sqlite=True)) for name in names}
 
 
 def postgres_tables(con: Any) -> dict[str, ibis.Table]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -75,13 +75,15 @@ INTERRUPTED = (
 )
 
 
-def _pool_tables(engine: str, stack: ExitStack) -> tuple[Any, dict[str, Any]]:
+def _pool_tables(
+    engine: str, stack: ExitStack, tables: Collection[str] | None = None
+) -> tuple[Any, dict[str, Any]]:
     """A backend connection and the pool's table form on it (a SQLite pool's snapshot file lives
-    as long as ``stack``)."""
+    as long as ``stack``; ``tables``: only those are copied into it, the others may be absent)."""
     if engine == "duckdb":
         if pool_is_sqlite():
             con = duckdb_connection()
-            return con, duckdb_tables_from_sqlite(con, stack.enter_context(sqlite_snapshot()))
+            return con, duckdb_tables_from_sqlite(con, stack.enter_context(sqlite_snapshot(tables)), tables)
         con = connect("duckdb")
         return con, register_tables(con, pool_arrow())
     if engine == "postgres":
@@ -93,6 +95,20 @@ def _pool_tables(engine: str, stack: ExitStack) -> tuple[Any, dict[str, Any]]:
         con = connect("spark")
         return con, register_tables(con, pool_arrow())
     raise ValueError(UNKNOWN_ENGINE.format(engine=engine))
+
+
+@contextmanager
+def pool_tables(*, engine: str = "duckdb", tables: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+    """The pool's tables (the table form) as Ibis tables on ``engine``, for whole-pool computations
+    of other apps (the growth monitoring of ``plan``; ``tables``: the ones it needs, the others
+    may be absent); closed when the ``with`` block ends."""
+    with ExitStack() as stack:
+        con, found = _pool_tables(engine, stack, tables)
+        try:
+            yield found
+        finally:
+            if engine != "spark":  # the Spark session is shared for the process
+                con.disconnect()
 
 
 def evaluation_of_pool(*, spec: RunSpec, engine: str = "duckdb") -> Evaluation:

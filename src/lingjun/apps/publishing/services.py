@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from lingjun.apps.audit.services import audit_record
 from lingjun.apps.publishing.models import Notice, NoticeEntry, Tier
 from lingjun.dossier.uscc import uscc_problem
 from lingjun.dossier.validate import normalise_uscc
@@ -120,6 +121,46 @@ def notice_publish(
             for row in rows:
                 row.notice = notice
             NoticeEntry.objects.bulk_create(rows, batch_size=1000)
+            audit_record(
+                action="notice_publish",
+                user=notice.created_by,
+                target=f"{notice.get_kind_display()} {number or notice.title}",
+                detail={"notice": notice.pk, "tier": tier, "entries": len(rows), "source": source},
+            )
     except IntegrityError as error:  # the same number stored by someone else meanwhile
         raise NoticeRefused("number_taken", [NUMBER_TAKEN.format(number=number)]) from error
     return notice
+
+
+def demo_notices(*, today: date, users: dict[str, Any]) -> str:
+    """The demo district's notices: a 公示 open today, the 公告 of an earlier batch, and a list
+    from before the platform entered by hand (each of 20 enterprises of the pool)."""
+    from datetime import timedelta
+
+    from lingjun.apps.enterprises.models import Enterprise
+
+    if Notice.objects.exists():
+        return "公示公告：已有，跳过。"
+    firms = list(Enterprise.objects.order_by("uscc").values("name", "uscc", "town")[:60])
+    if not firms:
+        return "公示公告：企业库为空，跳过。"
+    staff = users.get("district_staff")
+    year = today.year
+    batches = [
+        ("gongshi", f"{year}年第一批雏鹰企业拟入库名单公示", f"武科发〔{year}〕18号", "chuying",
+         today - timedelta(days=3), today + timedelta(days=4), firms[:20], "recognition:demo"),
+        ("gonggao", f"{year - 1}年第二批瞪羚企业入库名单公告", f"武科发〔{year - 1}〕41号", "dengling",
+         date(year - 1, 11, 20), None, firms[20:40], "recognition:demo"),
+        ("gonggao", "2020年科技领军（培育）企业名单公告（平台上线前）", "武科发〔2020〕9号", "lingjun_peiyu",
+         date(2020, 12, 10), None, firms[40:60], "manual"),
+    ]  # fmt: skip
+    made = 0
+    for kind, title, number, tier, published_on, ends_on, entries, source in batches:
+        if not entries:
+            continue
+        notice_publish(
+            kind=kind, title=title, document_number=number, tier=tier, published_on=published_on,
+            ends_on=ends_on, entries=[dict(e) for e in entries], source=source, user=staff,
+        )  # fmt: skip
+        made += 1
+    return f"公示公告：{made} 份（正在公示 1 份）。"
