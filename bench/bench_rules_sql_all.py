@@ -161,19 +161,19 @@ WITH e AS (
     {_pair("kind = 'rd_institution' AND level IN ('national', 'provincial')", "rd_institution")}
   FROM {t}qualifications WHERE {valid_q} GROUP BY uscc
 ), aw AS (
-  -- awards up to the application year; "5y" = since Y-5; a row without its level, rank, prize or
+  -- awards up to the application year; "5y" = the last five years, Y-4 … Y; a row without its level, rank, prize or
   -- year may count
   SELECT uscc,
     {
         _pair(
-            f"kind = 'st_award' AND level = 'national' AND rank <= 3 AND year BETWEEN {y - 5} AND {y}",
+            f"kind = 'st_award' AND level = 'national' AND rank <= 3 AND year BETWEEN {y - 4} AND {y}",
             "st_national_top3_5y",
         )
     },
     {
         _pair(
             f"kind = 'st_award' AND level IN ('national', 'provincial') AND rank <= 3 "
-            f"AND year BETWEEN {y - 5} AND {y}",
+            f"AND year BETWEEN {y - 4} AND {y}",
             "st_top3_5y",
         )
     },
@@ -182,14 +182,14 @@ WITH e AS (
         _pair(
             f"kind = 'competition' AND level = 'national' "
             f"AND prize IN ('special', 'first', 'second', 'third', 'excellence', 'finalist') "
-            f"AND year BETWEEN {y - 5} AND {y}",
+            f"AND year BETWEEN {y - 4} AND {y}",
             "contest_national_finalist_5y",
         )
     },
     {
         _pair(
             f"kind = 'competition' AND level = 'provincial' AND prize IN ('special', 'first', 'second', 'third') "
-            f"AND year BETWEEN {y - 5} AND {y}",
+            f"AND year BETWEEN {y - 4} AND {y}",
             "contest_provincial_third_5y",
         )
     },
@@ -213,7 +213,7 @@ WITH e AS (
     {_pair(f"year <= {y}", "n")},
     {
         _pair(
-            f"level IN ('international', 'national', 'industry') AND role = 'lead' AND year BETWEEN {y - 5} AND {y}",
+            f"level IN ('international', 'national', 'industry') AND role = 'lead' AND year BETWEEN {y - 4} AND {y}",
             "lead_5y",
         )
     }
@@ -392,7 +392,8 @@ WITH e AS (
     {_has("std_lead_5y")} AS sme_direct_standard,
     -- 雏鹰 2019 criteria
     age_jan1 >= 1 AS cy19_age_min,
-    age_jan1 <= 5 AS cy19_age_max,
+    -- at most 5 years old on 1 January of Y, to the day (registered on or after 1 January of Y-5)
+    registered_on >= DATE '{y - 5}-01-01' AS cy19_age_max,
     rev_1 <= 1000 AS cy19_revenue_cap,
     ip_n >= 1 AS cy19_has_ip,
     {_has("aw_contest_national_finalist_5y")} OR {_has("aw_contest_provincial_third_5y")} AS cy19_contest,
@@ -401,7 +402,8 @@ WITH e AS (
     {_has("std_lead_5y")} AS cy19_standard,
     -- 雏鹰 2021 criteria
     registered_on < DATE '{y}-01-01' AS cy21_not_new,
-    age_dec31 < 8 AS cy21_age,
+    -- at most 8 years old on 31 December of Y-1, to the day ("8年以内" includes 8)
+    registered_on >= DATE '{y - 9}-12-31' AS cy21_age,
     rev_1 >= 10 AS cy21_revenue,
     ip_i >= 1 OR ip_ii >= 2 AS cy21_ip,
     ({_has("aw_contest_national_excellence")} OR {
@@ -499,7 +501,7 @@ SELECT uscc,
   tianjin AS cy19_registered_tianjin, province AS cy19_registered_tianjin_value,
   independent AS cy19_independent, independent_legal_person AS cy19_independent_value,
   cy19_age_min, age_jan1 AS cy19_age_min_value,
-  cy19_age_max, age_jan1 AS cy19_age_max_value,
+  cy19_age_max, registered_on AS cy19_age_max_value,
   integrity_all_events AS cy19_integrity,
   cy19_revenue_cap, rev_1 AS cy19_revenue_cap_value,
   cy19_has_ip, ip_n AS cy19_has_ip_value,
@@ -517,7 +519,7 @@ SELECT uscc,
   tianjin AS cy21_registered_tianjin, province AS cy21_registered_tianjin_value,
   independent AS cy21_independent, independent_legal_person AS cy21_independent_value,
   cy21_not_new, registered_on AS cy21_not_new_value,
-  cy21_age, age_dec31 AS cy21_age_value,
+  cy21_age, registered_on AS cy21_age_value,
   integrity_misconduct AS cy21_integrity,
   cy21_revenue, rev_1 AS cy21_revenue_value,
   cy21_ip,
