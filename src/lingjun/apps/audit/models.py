@@ -40,6 +40,18 @@ class AuditEvent(models.Model):
         IMPORT = "import", "导入"
         EXPORT = "export", "导出"
         RUN = "run", "发起评价"
+        MEMBERSHIP_ENTER = "membership_enter", "入库"
+        MEMBERSHIP_EXIT = "membership_exit", "出库"
+        ANNUAL_UPDATE = "annual_update", "年度信息更新"
+        POOL_REVIEW = "pool_review", "入库企业复核"
+        FINDING_DISMISS = "finding_dismiss", "驳回复核发现"
+        FUNDS_APPROVE = "funds_approve", "审批扶持资金"
+        FUNDS_CONFIRM_AMOUNT = "funds_confirm_amount", "确认暂定扶持金额"
+        FUNDS_DISBURSE = "funds_disburse", "拨付扶持资金"
+        FUNDS_REVERSE = "funds_reverse", "冲销或追回扶持资金"
+        NOTICE_PUBLISH = "notice_publish", "发布公示公告"
+        TARGET_ACTUAL_RECORD = "target_actual_record", "录入目标完成值"
+        TASK_REPORT_SUBMIT = "task_report_submit", "报送任务进度"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -18,6 +18,10 @@ class Job(models.Model):
         EVALUATION = "evaluation", _("评价")
         IMPORT = "import", _("导入企业档案")
         EXPORT = "export", _("导出企业档案")
+        MEMBER_SWEEP = "member_sweep", _("入库企业日常检查")
+        POOL_REVIEW = "pool_review", _("入库企业复核")
+        FUNDS_PROPOSALS = "funds_proposals", _("免申即享测算")
+        CULTIVATION_GAPS = "cultivation_gaps", _("培育差距测算")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
