@@ -55,6 +55,7 @@ from lingjun.rules.loader import (
     _replace_cite,
     default_path,
 )
+from lingjun.rules.outcome import UNKNOWN, WORDS
 from lingjun.rules.policy import Cited, Criterion, Metric, Parameter, Policy, render_label
 from lingjun.rules.yamlio import YMap, load_yaml
 
@@ -547,7 +548,7 @@ def _tiers3(node: ast.expr, words: Mapping[str, str | None]) -> bool | None:
     return True if True in vals else (None if None in vals else False)
 
 
-_WORD = {"pass": "符合", "fail": "不符合", "unknown": "需补充材料", None: "未评价"}
+_WORD = {"pass": "符合", "fail": "不符合", "unknown": WORDS[UNKNOWN], None: "未评价"}
 
 
 def tier_text(node: ast.expr) -> str:
