@@ -87,16 +87,17 @@ def _active_sql(day: date, params: list[Any]) -> str:
     )
 
 
-def _held_sql(qualification: str, days: list[date], params: list[Any]) -> str:
+def _held_sql(qualification: str, days: list[date], params: list[Any], within: str = "") -> str:
     """The holders of one kind (the next parameter after the days'), one row per enterprise with a
     0/1 column per day (``f0``, ``f1``, …): held on that day. Read from the ``(kind, uscc,
-    issued_on, expires_on)`` index alone, in ``uscc`` order (no sort, no table rows)."""
+    issued_on, expires_on)`` index alone, in ``uscc`` order (no sort, no table rows); ``within``:
+    a condition on ``q.uscc`` (a jurisdiction's enterprises)."""
     flags = []
     for i, day in enumerate(days):
         flags.append(f"MAX(CASE WHEN {_valid_sql(day, params)} THEN 1 ELSE 0 END) AS f{i}")
     return (
         f"SELECT q.uscc AS uscc, {', '.join(flags)} FROM {qualification} q "
-        "WHERE q.kind = %s AND (q.expires_on IS NULL OR q.expires_on >= %s) GROUP BY q.uscc"
+        f"WHERE q.kind = %s AND (q.expires_on IS NULL OR q.expires_on >= %s) {within} GROUP BY q.uscc"
     )
 
 
@@ -109,37 +110,41 @@ def _queries(
     enterprise = Enterprise._meta.db_table
     qualification = qualification_rows().model._meta.db_table
     membership = Membership._meta.db_table
-    where, scope_params = "", list[str]()
+    where, scope_params, within = "", list[str](), ""
     if jurisdiction is not None:
         clause, scope_params = jurisdiction.sql("e")
         where = f"WHERE {clause}"
+        # the jurisdiction's enterprises first (by the town or park index), their holdings after
+        within = f"AND q.uscc IN (SELECT e.uscc FROM {enterprise} e WHERE {clause})"
     n = len(days)
     keys = "e.town, e.park, SUBSTR(e.industry_code, 1, 3)"
     out: list[tuple[str, list[Any], list[str], bool, bool]] = []
     for measure, kind in MEASURE_QUALIFICATIONS.items():
         params: list[Any] = []
-        held = _held_sql(qualification, days, params)
-        params += [kind, min(days)]
+        held = _held_sql(qualification, days, params, within)
+        params += [kind, min(days), *scope_params]
         sums = ", ".join(f"SUM(f.f{i})" for i in range(n))
         if jurisdiction is None:  # the district: the yearly series need no enterprise row
             out.append((f"SELECT {sums} FROM ({held}) f", params, [measure], False, True))
         else:
-            sql = f"SELECT {keys}, {sums} FROM ({held}) f JOIN {enterprise} e ON e.uscc = f.uscc {where} GROUP BY 1, 2, 3"
-            out.append((sql, [*params, *scope_params], [measure], True, True))
-    if jurisdiction is None:  # the district's breakdown, on the last day only: one pass for both kinds
-        kinds = list(MEASURE_QUALIFICATIONS.values())
-        params = [*kinds]
-        now = _valid_sql(days[-1], params)
-        params += kinds
-        cols = ", ".join(f"SUM(f.k{i})" for i in range(len(kinds)))
-        flagged = ", ".join(
-            f"MAX(CASE WHEN q.kind = %s THEN 1 ELSE 0 END) AS k{i}" for i in range(len(kinds))
+            sql = f"SELECT {keys}, {sums} FROM ({held}) f JOIN {enterprise} e ON e.uscc = f.uscc GROUP BY 1, 2, 3"
+            out.append((sql, params, [measure], True, True))
+    if jurisdiction is None:  # the district's breakdown on the last day: each kind's holders, then
+        # their enterprises (one pass over the enterprise table for both kinds)
+        parts, params = [], []
+        for i, kind in enumerate(MEASURE_QUALIFICATIONS.values()):
+            marks = ", ".join(f"{int(i == j)} AS k{j}" for j in range(len(MEASURE_QUALIFICATIONS)))
+            params.append(kind)
+            valid = _valid_sql(days[-1], params)
+            parts.append(
+                f"SELECT q.uscc AS uscc, {marks} FROM {qualification} q "
+                f"WHERE q.kind = %s AND {valid} GROUP BY q.uscc"
+            )
+        cols = ", ".join(f"SUM(f.k{j})" for j in range(len(MEASURE_QUALIFICATIONS)))
+        sql = (
+            f"SELECT {keys}, {cols} FROM ({' UNION ALL '.join(parts)}) f "
+            f"JOIN {enterprise} e ON e.uscc = f.uscc GROUP BY 1, 2, 3"
         )
-        held_now = (
-            f"SELECT q.uscc AS uscc, {flagged} FROM {qualification} q "
-            f"WHERE {now} AND q.kind IN ({', '.join(['%s'] * len(kinds))}) GROUP BY q.uscc"
-        )
-        sql = f"SELECT {keys}, {cols} FROM ({held_now}) f JOIN {enterprise} e ON e.uscc = f.uscc GROUP BY 1, 2, 3"
         out.append((sql, params, list(MEASURE_QUALIFICATIONS), True, False))
     m_params: list[Any] = []
     m_sums = []
