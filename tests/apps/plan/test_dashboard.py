@@ -97,6 +97,21 @@ def test_a_town_officers_dashboard_counts_its_town_only(
     assert all(p.actual is None for p in board.targets if p.target.manual)
 
 
+def test_a_jurisdictions_yearly_series_equal_sql_counts(demo_district: dict[str, Any]) -> None:
+    """A town's (or park's) holders are found from its enterprises: each trend day as SQL counts."""
+    from lingjun.apps.plan.selectors import Jurisdiction
+
+    today = demo_district["today"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT town FROM lj_enterprise GROUP BY town ORDER BY COUNT(*) DESC LIMIT 1")
+        (town,) = cursor.fetchone() or ("",)
+    board = dashboard(as_of=today, jurisdiction=Jurisdiction(town=town))
+    for p in board.targets:
+        if not p.target.manual:
+            assert p.series == [sql_count(p.target.code, d, town) for d in board.days], p.target.code
+    assert any(p.series and p.series[-1] for p in board.targets if not p.target.manual)
+
+
 def test_roles_without_the_plan_see_no_dashboard(demo_district: dict[str, Any], make_user: Any) -> None:
     firm_user = make_user("department", department="区财政局")
     assert home_context(user=firm_user, today=demo_district["today"]) is None

@@ -95,7 +95,12 @@ class DossierRow(models.Model):
 
 
 def _row_model(
-    name: str, section: Section, verbose: str, *, unique: tuple[str, ...] = ()
+    name: str,
+    section: Section,
+    verbose: str,
+    *,
+    unique: tuple[str, ...] = (),
+    indexes: tuple[models.Index, ...] = (),
 ) -> type[DossierRow]:
     """A model for a list section; ``unique``: fields that identify a row of an enterprise."""
     constraints = (
@@ -112,6 +117,7 @@ def _row_model(
             "verbose_name_plural": verbose,
             "ordering": ["id"],
             "constraints": constraints,
+            "indexes": list(indexes),
         },
     )
     attrs: dict[str, Any] = {"__module__": __name__, "Meta": meta, "section": section}
@@ -123,7 +129,15 @@ def _row_model(
 #: one row per enterprise and year (the engine pivots the years: a second row would be ambiguous)
 AnnualFigure = _row_model("AnnualFigure", schema.ANNUAL, "年度数据", unique=("year",))
 IntellectualProperty = _row_model("IntellectualProperty", schema.IP, "知识产权")
-Qualification = _row_model("Qualification", schema.QUALIFICATIONS, "资质")
+#: the dashboard counts holders of a kind on given days from this index alone (plan.selectors)
+Qualification = _row_model(
+    "Qualification",
+    schema.QUALIFICATIONS,
+    "资质",
+    indexes=(
+        models.Index(fields=["kind", "enterprise", "issued_on", "expires_on"], name="lj_qual_kind_holder"),
+    ),
+)
 Award = _row_model("Award", schema.AWARDS, "奖项")
 Standard = _row_model("Standard", schema.STANDARDS, "标准")
 Project = _row_model("Project", schema.PROJECTS, "科技计划项目")

@@ -91,7 +91,10 @@ STATUSES = (
 
 def memberships_visible_to(user: User) -> QuerySet[Membership]:
     """Memberships of the enterprises ``user`` may see (district, 镇街/园区, own)."""
-    return Membership.objects.filter(enterprise__in=enterprises_visible_to(user))
+    visible = enterprises_visible_to(user)
+    if not visible.query.where:  # the whole district: every membership (no IN over the whole pool)
+        return Membership.objects.all()
+    return Membership.objects.filter(enterprise__in=visible)
 
 
 @dataclass

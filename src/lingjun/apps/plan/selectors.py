@@ -87,70 +87,114 @@ def _active_sql(day: date, params: list[Any]) -> str:
     )
 
 
-def pool_figures(*, days: list[date], jurisdiction: Jurisdiction | None = None) -> PoolFigures:
-    """The counted measures on each of ``days`` and, on the last day, by town, park and industry
-    (门类 + 大类, ``C35``): two grouped queries, one over the qualifications (each enterprise's
-    holdings first reduced to one row, so none is counted twice), one over the memberships."""
+def _held_sql(qualification: str, days: list[date], params: list[Any], within: str = "") -> str:
+    """The holders of one kind (the next parameter after the days'), one row per enterprise with a
+    0/1 column per day (``f0``, ``f1``, …): held on that day. Read from the ``(kind, uscc,
+    issued_on, expires_on)`` index alone, in ``uscc`` order (no sort, no table rows); ``within``:
+    a condition on ``q.uscc`` (a jurisdiction's enterprises)."""
+    flags = []
+    for i, day in enumerate(days):
+        flags.append(f"MAX(CASE WHEN {_valid_sql(day, params)} THEN 1 ELSE 0 END) AS f{i}")
+    return (
+        f"SELECT q.uscc AS uscc, {', '.join(flags)} FROM {qualification} q "
+        f"WHERE q.kind = %s AND (q.expires_on IS NULL OR q.expires_on >= %s) {within} GROUP BY q.uscc"
+    )
+
+
+def _queries(
+    days: list[date], jurisdiction: Jurisdiction | None
+) -> list[tuple[str, list[Any], list[str], bool, bool]]:
+    """The grouped queries of :func:`pool_figures`: (SQL, parameters, measures, whether its rows
+    start with town, park and industry, whether each measure has a value per day (else: the last
+    day's only))."""
     enterprise = Enterprise._meta.db_table
     qualification = qualification_rows().model._meta.db_table
     membership = Membership._meta.db_table
-    where, scope_params = "", list[str]()
+    where, scope_params, within = "", list[str](), ""
     if jurisdiction is not None:
         clause, scope_params = jurisdiction.sql("e")
         where = f"WHERE {clause}"
-    flags: list[str] = []
-    q_params: list[Any] = []
+        # the jurisdiction's enterprises first (by the town or park index), their holdings after
+        within = f"AND q.uscc IN (SELECT e.uscc FROM {enterprise} e WHERE {clause})"
+    n = len(days)
+    keys = "e.town, e.park, SUBSTR(e.industry_code, 1, 3)"
+    out: list[tuple[str, list[Any], list[str], bool, bool]] = []
     for measure, kind in MEASURE_QUALIFICATIONS.items():
-        for i, day in enumerate(days):
-            q_params.append(kind)
-            flags.append(
-                f"MAX(CASE WHEN q.kind = %s AND {_valid_sql(day, q_params)} THEN 1 ELSE 0 END) AS {measure}_{i}"
+        params: list[Any] = []
+        held = _held_sql(qualification, days, params, within)
+        params += [kind, min(days), *scope_params]
+        sums = ", ".join(f"SUM(f.f{i})" for i in range(n))
+        if jurisdiction is None:  # the district: the yearly series need no enterprise row
+            out.append((f"SELECT {sums} FROM ({held}) f", params, [measure], False, True))
+        else:
+            sql = f"SELECT {keys}, {sums} FROM ({held}) f JOIN {enterprise} e ON e.uscc = f.uscc GROUP BY 1, 2, 3"
+            out.append((sql, params, [measure], True, True))
+    if jurisdiction is None:  # the district's breakdown on the last day: each kind's holders, then
+        # their enterprises (one pass over the enterprise table for both kinds)
+        parts, params = [], []
+        for i, kind in enumerate(MEASURE_QUALIFICATIONS.values()):
+            marks = ", ".join(f"{int(i == j)} AS k{j}" for j in range(len(MEASURE_QUALIFICATIONS)))
+            params.append(kind)
+            valid = _valid_sql(days[-1], params)
+            parts.append(
+                f"SELECT q.uscc AS uscc, {marks} FROM {qualification} q "
+                f"WHERE q.kind = %s AND {valid} GROUP BY q.uscc"
             )
-    columns = [f"{m}_{i}" for m in MEASURE_QUALIFICATIONS for i in range(len(days))]
-    kinds = list(MEASURE_QUALIFICATIONS.values())
-    q_sql = (
-        f"SELECT e.town, e.park, SUBSTR(e.industry_code, 1, 3), {', '.join(f'SUM(f.{c})' for c in columns)} "
-        f"FROM (SELECT q.uscc AS uscc, {', '.join(flags)} FROM {qualification} q "
-        f"WHERE q.kind IN ({', '.join(['%s'] * len(kinds))}) AND (q.expires_on IS NULL OR q.expires_on >= %s) "
-        "GROUP BY q.uscc) f "
-        f"JOIN {enterprise} e ON e.uscc = f.uscc {where} GROUP BY 1, 2, 3"
-    )
+        cols = ", ".join(f"SUM(f.k{j})" for j in range(len(MEASURE_QUALIFICATIONS)))
+        sql = (
+            f"SELECT {keys}, {cols} FROM ({' UNION ALL '.join(parts)}) f "
+            f"JOIN {enterprise} e ON e.uscc = f.uscc GROUP BY 1, 2, 3"
+        )
+        out.append((sql, params, list(MEASURE_QUALIFICATIONS), True, False))
     m_params: list[Any] = []
-    sums = []
+    m_sums = []
     for tiers in MEASURE_TIERS.values():
         for day in days:
             m_params.extend(tiers)
-            sums.append(
+            m_sums.append(
                 f"SUM(CASE WHEN m.tier IN ({', '.join(['%s'] * len(tiers))}) AND {_active_sql(day, m_params)} "
                 "THEN 1 ELSE 0 END)"
             )
     m_sql = (
-        f"SELECT e.town, e.park, SUBSTR(e.industry_code, 1, 3), {', '.join(sums)} "
+        f"SELECT {keys}, {', '.join(m_sums)} "
         f"FROM {membership} m JOIN {enterprise} e ON e.id = m.enterprise_id {where} GROUP BY 1, 2, 3"
     )
+    out.append((m_sql, [*m_params, *scope_params], list(MEASURE_TIERS), True, True))
+    return out
+
+
+def pool_figures(*, days: list[date], jurisdiction: Jurisdiction | None = None) -> PoolFigures:
+    """The counted measures on each of ``days`` and, on the last day, by town, park and industry
+    (门类 + 大类, ``C35``): grouped queries over the qualifications (each enterprise's holdings of
+    a kind first reduced to one row, so none is counted twice; for the district the yearly series
+    without the enterprise table and the breakdown of the last day apart) and one over the
+    memberships."""
     series: dict[str, list[int]] = {}
     breakdowns: dict[str, dict[str, dict[str, int]]] = {d: defaultdict(dict) for d in DIMENSIONS}
     n = len(days)
     with connection.cursor() as cursor:
-        for sql, params, measures in (
-            (q_sql, [*q_params, *kinds, min(days), *scope_params], list(MEASURE_QUALIFICATIONS)),
-            (m_sql, [*m_params, *scope_params], list(MEASURE_TIERS)),
-        ):
+        for sql, params, measures, keyed, per_day in _queries(days, jurisdiction):
             cursor.execute(sql, params)
-            totals = [0] * (n * len(measures))
-            for town, park, industry, *values in cursor.fetchall():
-                keys = {"town": town or "", "park": park or "", "industry": industry or ""}
+            width = n if per_day else 1
+            totals = [0] * (width * len(measures))
+            for row in cursor.fetchall():
+                keys = {}
+                values = row
+                if keyed:
+                    town, park, industry, *values = row
+                    keys = {"town": town or "", "park": park or "", "industry": industry or ""}
                 for j, v in enumerate(values):
                     totals[j] += int(v or 0)
                 for k, measure in enumerate(measures):
-                    today_count = int(values[k * n + n - 1] or 0)
+                    today_count = int(values[k * width + width - 1] or 0)
                     if not today_count:
                         continue
                     for dimension, key in keys.items():
                         bucket = breakdowns[dimension][measure]
                         bucket[key] = bucket.get(key, 0) + today_count
-            for k, measure in enumerate(measures):
-                series[measure] = totals[k * n : (k + 1) * n]
+            if per_day:
+                for k, measure in enumerate(measures):
+                    series[measure] = totals[k * n : (k + 1) * n]
     return PoolFigures(series, {d: dict(b) for d, b in breakdowns.items()})
 
 
