@@ -28,7 +28,15 @@ from lingjun.apps.recognition.flow import (
     phases_of,
     transitions_from,
 )
-from lingjun.apps.recognition.models import TIERS, Application, Batch, ChecklistItem, Evidence, Objection
+from lingjun.apps.recognition.models import (
+    TIERS,
+    Application,
+    Batch,
+    ChecklistItem,
+    Evidence,
+    Objection,
+    ProvisionalConfirmation,
+)
 from lingjun.apps.recognition.selectors import (
     QueueFilters,
     applications_in_scope,
@@ -470,9 +478,7 @@ def batch_detail(request: HttpRequest, batch_pk: int) -> HttpResponse:
     listed = scoped.filter(phase__in=("publicity", "objection", "announced", "entered")).select_related(
         "enterprise"
     )
-    confirmed = {
-        c.application_id: c for c in services.ProvisionalConfirmation.objects.filter(application__in=listed)
-    }
+    confirmed = {c.application_id: c for c in ProvisionalConfirmation.objects.filter(application__in=listed)}
     context = {
         "batch": batch,
         "counts": [c for c in phase_counts(scoped) if c[2]],
