@@ -110,13 +110,19 @@ def demo_users_ensure(*, town: str, enterprise: tuple[int, str] | None) -> list[
         ("keji", Role.DISTRICT_STAFF, "区科技局工作人员", {}, "全区"),
         ("zhenjie", Role.TOWN_OFFICER, f"{town}工作人员", {"town": town}, town),
         ("pingjia", Role.EVALUATOR, "第三方评价机构", {}, "全区（查看档案，可发起评价）"),
-        ("caizheng", Role.FINANCE, "区财政局", {"department": "区财政局"}, "全区（只读）"),
+        (
+            "caizheng",
+            Role.FINANCE,
+            "区财政局",
+            {"department": "区财政局"},
+            "全区（查看档案；审批、拨付扶持资金）",
+        ),
         (
             "bumen",
             Role.DEPARTMENT,
             "区工业和信息化局联络员",
             {"department": "区工业和信息化局"},
-            "本部门任务",
+            "本部门任务和转办的企业诉求",
         ),
     ]
     if enterprise is not None:
