@@ -9,21 +9,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
+from tests.browser import ARGS, CHROMIUM, browser_or_skip, login, watch_failures
 
 from lingjun.apps.cultivation.models import CultivationPlan, GapSnapshot, Rung, Visit
 from lingjun.apps.cultivation.services import gaps_refresh
 from lingjun.apps.enterprises.models import Enterprise
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_town_officer_plans_from_the_gap_list_and_the_enterprise_sees_it(
@@ -46,12 +38,8 @@ def test_town_officer_plans_from_the_gap_list_and_the_enterprise_sees_it(
             for user in (officer, firm):
                 context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
                 page = context.new_page()
-                page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-                page.on(
-                    "response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
-                )
-                page.on("pageerror", lambda e: failed.append(f"script error {e}"))
-                _login(page, base, user.username)
+                watch_failures(page, failed)
+                login(page, base, user.username)
                 page.click("nav.main >> text=培育服务")
                 if user is officer:
                     page.wait_for_url(f"{base}/cultivation/")

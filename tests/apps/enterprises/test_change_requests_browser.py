@@ -8,19 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
+from tests.browser import ARGS, CHROMIUM, browser_or_skip, login, watch_failures
 
 from lingjun.apps.enterprises.models import ChangeRequest, Enterprise
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_an_enterprise_requests_a_move_and_its_town_officer_approves(
@@ -39,12 +31,8 @@ def test_an_enterprise_requests_a_move_and_its_town_officer_approves(
             for user in (firm, officer):
                 context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
                 page = context.new_page()
-                page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-                page.on(
-                    "response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
-                )
-                page.on("pageerror", lambda e: failed.append(f"script error {e}"))
-                _login(page, live_server.url, user.username)
+                watch_failures(page, failed)
+                login(page, live_server.url, user.username)
                 if user is firm:
                     assert page.locator("nav.main").inner_text().find("变更申请") < 0
                     page.goto(f"{live_server.url}/enterprises/{enterprise.pk}/edit/")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
+from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip, watch_failures
 
 from lingjun.apps.divisions.services import divisions_seed
 from lingjun.apps.enterprises.services import dossiers_apply
@@ -40,9 +40,7 @@ def test_start_a_run_watch_it_finish_and_open_an_explanation(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.on("pageerror", lambda e: failed.append(f"script error {e}"))
+            watch_failures(page, failed)
 
             page.goto(f"{live_server.url}/evaluation/")
             page.fill("#id_username", user.username)

@@ -9,19 +9,11 @@ from typing import Any
 
 import pytest
 from tests.apps.funds.helpers import LOAN, budget, claim
-from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
+from tests.browser import ARGS, CHROMIUM, browser_or_skip, login, watch_failures
 
 from lingjun.apps.funds.models import Budget, Claim, LedgerEntry
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_enterprise_confirms_bureau_reviews_finance_approves_and_disburses(
@@ -44,12 +36,8 @@ def test_enterprise_confirms_bureau_reviews_finance_approves_and_disburses(
             for user in (firm, staff, finance):
                 context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
                 page = context.new_page()
-                page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-                page.on(
-                    "response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
-                )
-                page.on("pageerror", lambda e: failed.append(f"script error {e}"))
-                _login(page, live_server.url, user.username)
+                watch_failures(page, failed)
+                login(page, live_server.url, user.username)
                 if user is firm:
                     page.click("nav.main >> text=扶持资金")
                     page.wait_for_url(f"{live_server.url}/funds/enterprise/")

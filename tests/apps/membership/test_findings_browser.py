@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
+from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip, watch_failures
 
 from lingjun.apps.membership.models import ExitReason, Membership, PoolReview, ReviewFinding
 from lingjun.apps.membership.services import membership_enter
@@ -51,9 +51,7 @@ def test_an_officer_confirms_a_finding_and_the_member_shows_as_exited(
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
             page = context.new_page()
-            page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.on("pageerror", lambda e: failed.append(f"script error {e}"))
+            watch_failures(page, failed)
             base = live_server.url
             page.goto(f"{base}/login/")
             page.fill("#id_username", officer.username)

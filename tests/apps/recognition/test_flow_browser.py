@@ -13,20 +13,12 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
+from tests.browser import ARGS, CHROMIUM, browser_or_skip, login, watch_failures
 
 from lingjun.apps.recognition.models import Application
 from lingjun.apps.recognition.services import batch_create, batch_open
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_the_main_path_through_the_pages_as_enterprise_town_bureau_and_agency(
@@ -62,21 +54,8 @@ def test_the_main_path_through_the_pages_as_enterprise_town_bureau_and_agency(
                 viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
             )
             page = context.new_page()
-            # a download ends its navigation: Chromium reports that request as failed (net::ERR_ABORTED);
-            # so does the page icon's request when a click leaves the page before the icon arrived
-            # (seen in 2 of 6 runs): neither is a failure of the platform
-            page.on(
-                "requestfailed",
-                lambda r: (
-                    None
-                    if r.url.endswith("/certificate/")
-                    or (r.url.endswith("/favicon.svg") and r.failure == "net::ERR_ABORTED")
-                    else failed.append(f"failed {r.url} {r.failure}")
-                ),
-            )
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.on("pageerror", lambda e: failed.append(f"script error {e}"))
-            _login(page, base, user.username)
+            watch_failures(page, failed, downloads=("/certificate/",))
+            login(page, base, user.username)
             return page
 
         try:

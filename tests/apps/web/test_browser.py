@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip
+from tests.browser import ARGS, CHROMIUM, PASSWORD, browser_or_skip, watch_failures
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +28,7 @@ def test_login_search_and_open_an_enterprise(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.on("pageerror", lambda e: failed.append(f"script error {e}"))
+            watch_failures(page, failed)
 
             page.goto(f"{live_server.url}/enterprises/")
             assert "/login/" in page.url
